@@ -1,0 +1,293 @@
+"""Stage 3, label: apply the rule set to every statement and its neighbours.
+
+Pass 1 fires the rules on each statement on its own: source rules that overlap
+compete by priority, reaction rules (denial, no comment) do not compete, a
+hedge suppresses the source matches it overlaps, credits to the article's own
+outlet are dropped, and a pronoun source takes the labels of the last
+attributed statement. Pass 2 carries sources to statements without their own:
+quote spans, quote continuations, colon-introduced quotes, and content that
+continues an attributed statement in the same paragraph (`inherited: true`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .model import REACTION_LABELS, SOURCE_LABELS, Document, Statement
+from .ruleset import RuleMatch, RuleSet, first_words
+
+# Inheritance is engine behaviour, not a pattern; it is named like a rule so
+# every label can still be explained (`auditor rules explain inherit.quote-span`).
+INHERITANCE_RULES = {
+    "inherit.quote-span": (
+        "A sentence inside a multi-sentence direct quote takes the source attributed "
+        "later in the same quote."
+    ),
+    "inherit.quote-continuation": (
+        "A sentence that only continues a direct quote (in the same paragraph, or a "
+        "new paragraph that opens with a quote) takes the source of the quote it continues."
+    ),
+    "inherit.colon-intro": (
+        "A quote introduced by a colon ('… insisted:') has the same source as the "
+        "introducing statement."
+    ),
+    "inherit.carry-forward": (
+        "A statement with no attribution of its own that continues what the attributed "
+        "statement just before it in the same paragraph reported takes its source labels "
+        "(not denial or no_comment). Background after a denial or no-comment does not inherit."
+    ),
+}
+OPEN_QUOTES = "“"
+CLOSE_QUOTES = "”"
+STRAIGHT_QUOTE = '"'
+LEADING_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+NAME_RUN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.&\-]*(?:\s+(?:of|de|al|for|and\s+)?\s*[A-ZÀ-ÖØ-Þ][\w'’.&\-]*)*")
+BACKGROUND_START = re.compile(
+    r"^(?:Meanwhile|Separately|In\s+\d{4}|Last\s+(?:year|month|week)|Earlier|Previously|"
+    r"Since|The\s+(?:move|decision)\s+(?:comes|came))\b"
+)
+ALSO = re.compile(r"\balso\b")
+
+
+@dataclass
+class QuoteState:
+    """Where a statement sits relative to direct quotes in its paragraph."""
+
+    text: str | None = None
+    opens_with_quote: bool = False
+    starts_inside: bool = False
+    ends_inside: bool = False
+    all_quote: bool = False
+
+
+@dataclass
+class Context:
+    """What the labeller remembers while walking through an article."""
+
+    own_outlets: list[set[str]] = field(default_factory=list)
+    last_source: Statement | None = None
+
+
+class Labeller:
+    """Labels statements in place: `Labeller(ruleset).label(document, statements)`."""
+
+    def __init__(self, ruleset: RuleSet):
+        self.ruleset = ruleset
+        title = ruleset.lexicons["title"].regex
+        self._role_split = re.compile(rf"^(?P<role>.*\b{title}\.?)\s+(?P<speaker>[A-ZÀ-ÖØ-Þ].*)$")
+
+    def label(self, document: Document, statements: list[Statement]) -> list[Statement]:
+        body = [s for s in statements if s.is_statement]
+        fired = [self.ruleset.fire(s.text, first_words(s.text)) for s in body]
+        context = Context(own_outlets=self._own_outlets(document, fired))
+        quotes = quote_states(body)
+        for statement, matches, quote in zip(body, fired, quotes, strict=True):
+            statement.quote = quote.text
+            self._label_directly(statement, matches, context)
+        self._inherit(body, quotes)
+        for statement in body:
+            if not statement.labels:
+                statement.labels = ["unattributed"]
+        return statements
+
+    # -- pass 1 -----------------------------------------------------------
+    def _own_outlets(self, document: Document, fired: list[list[RuleMatch]]) -> list[set[str]]:
+        """The article's own outlet: from metadata, else from own-reporting markers."""
+        outlet = document.metadata.get("outlet")
+        if outlet:
+            return [outlet_tokens(outlet)]
+        credited = [outlet_tokens(m.groups["outlet"]) for ms in fired for m in ms
+                    if m.rule.outlet_role == "credited" and m.groups.get("outlet")]
+        own = []
+        for matches in fired:
+            for match in matches:
+                name = match.groups.get("outlet")
+                if match.rule.outlet_role == "own" and name:
+                    tokens = outlet_tokens(name)
+                    if not any(tokens <= c or c <= tokens for c in credited):
+                        own.append(tokens)
+        return own
+
+    def _is_own(self, name: str, context: Context) -> bool:
+        tokens = outlet_tokens(name)
+        return bool(tokens) and any(tokens <= own or own <= tokens for own in context.own_outlets)
+
+    def _label_directly(self, statement: Statement, matches: list[RuleMatch], context: Context) -> None:
+        accepted: list[RuleMatch] = []
+        for match in matches:  # highest priority first
+            outlet = match.groups.get("outlet")
+            is_outlet_credit = "outlet" in match.rule.labels and outlet
+            if is_outlet_credit and match.rule.outlet_role != "own" and self._is_own(outlet, context):
+                continue  # the article's own reporting, not another outlet's
+            if match.rule.group == "source" and any(
+                overlaps(match, other) for other in accepted if other.rule.group == "source"
+            ):
+                continue
+            accepted.append(match)
+        labels: list[str] = []
+        primary: RuleMatch | None = None
+        for match in accepted:
+            for label in match.rule.labels:
+                if label == "hedge":
+                    continue
+                if label == "antecedent":
+                    labels.extend(antecedent_labels(context.last_source))
+                else:
+                    labels.append(label)
+            if primary is None and match.rule.group == "source" and "hedge" not in match.rule.labels:
+                primary = match
+        statement.labels = ordered(labels)
+        statement.rules = [match.rule.id for match in accepted]
+        if primary is not None:
+            self._fill_fields(statement, primary, context)
+        if any(label in SOURCE_LABELS for label in statement.labels):
+            context.last_source = statement
+
+    def _fill_fields(self, statement: Statement, match: RuleMatch, context: Context) -> None:
+        groups = normalised_groups(match.groups)
+        statement.cue = groups.get("cue")
+        source = groups.get("source") or groups.get("outlet")
+        statement.source = source
+        if "antecedent" in match.rule.labels and context.last_source is not None:
+            statement.speaker = context.last_source.speaker
+            statement.role = context.last_source.role
+            return
+        statement.role = groups.get("role")
+        statement.speaker = groups.get("speaker")
+        if "named" in statement.labels and source and not statement.speaker:
+            self._split_role(statement, source)
+
+    def _split_role(self, statement: Statement, source: str) -> None:
+        """'White House Press Secretary Karoline Leavitt' -> role + speaker."""
+        split = self._role_split.match(source)
+        if split and not statement.role:
+            statement.role = LEADING_DETERMINER.sub("", split.group("role"))
+            statement.speaker = split.group("speaker")
+            return
+        name = NAME_RUN.search(LEADING_DETERMINER.sub("", source))
+        statement.speaker = name.group(0) if name else None
+
+    # -- pass 2 -----------------------------------------------------------
+    def _inherit(self, body: list[Statement], quotes: list[QuoteState]) -> None:
+        for i, statement in enumerate(body):
+            if has_source(statement) or "hedge.unsourced" in statement.rules:
+                continue
+            origin, rule_id = self._origin(body, quotes, i)
+            if origin is not None:
+                inherit(statement, origin, rule_id)
+
+    def _origin(self, body: list[Statement], quotes: list[QuoteState], i: int
+                ) -> tuple[Statement | None, str]:
+        statement, quote = body[i], quotes[i]
+        previous = body[i - 1] if i > 0 else None
+        same_paragraph = previous is not None and previous.paragraph == statement.paragraph
+        # A quote that runs on: the attribution comes later in the same quote.
+        if quote.ends_inside or (quote.opens_with_quote and not quote.starts_inside and quote.ends_inside):
+            for j in range(i + 1, len(body)):
+                if body[j].paragraph != statement.paragraph:
+                    break
+                if has_source(body[j]) and not body[j].inherited:
+                    return body[j], "inherit.quote-span"
+                if not quotes[j].ends_inside:
+                    break
+        if previous is None or not has_source(previous):
+            return None, ""
+        quote_led = quote.starts_inside or (quote.opens_with_quote and quote.all_quote)
+        if quote_led and (same_paragraph or previous.quote):
+            if same_paragraph or quote.opens_with_quote:
+                return previous, "inherit.quote-continuation"
+        if previous.text.rstrip().endswith(":") and quote.opens_with_quote:
+            return previous, "inherit.colon-intro"
+        if same_paragraph and carries_forward(previous, statement):
+            return previous, "inherit.carry-forward"
+        return None, ""
+
+
+def carries_forward(previous: Statement, statement: Statement) -> bool:
+    """Does `statement` continue what `previous` reported (rather than add background)?"""
+    if previous.inherited or any(label in REACTION_LABELS for label in previous.labels):
+        return False
+    if BACKGROUND_START.match(statement.text) or ALSO.search(statement.text):
+        return False
+    return True
+
+
+def inherit(statement: Statement, origin: Statement, rule_id: str) -> None:
+    source_labels = [label for label in origin.labels if label in SOURCE_LABELS]
+    statement.labels = ordered(source_labels + statement.labels)
+    statement.source = origin.source
+    statement.speaker = origin.speaker
+    statement.role = origin.role
+    statement.inherited = True
+    statement.rules = [*statement.rules, rule_id]
+
+
+def has_source(statement: Statement) -> bool:
+    return any(label in SOURCE_LABELS for label in statement.labels)
+
+
+def antecedent_labels(last: Statement | None) -> list[str]:
+    """A pronoun source is what it refers back to; with nothing before, a named person."""
+    if last is None:
+        return ["named"]
+    labels = [label for label in last.labels if label in ("named", "anonymous", "document")]
+    return labels or ["named"]
+
+
+def ordered(labels: list[str]) -> list[str]:
+    order = ("outlet", "anonymous", "named", "document", "denial", "no_comment")
+    return [label for label in order if label in labels]
+
+
+def overlaps(a: RuleMatch, b: RuleMatch) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def normalised_groups(groups: dict[str, str]) -> dict[str, str]:
+    """Patterns with alternatives name groups `cue2`, `source2`…: fold them to `cue`, `source`."""
+    result: dict[str, str] = {}
+    for name, value in groups.items():
+        result.setdefault(name.rstrip("0123456789"), value.strip())
+    return result
+
+
+def outlet_tokens(name: str) -> set[str]:
+    """Comparable words of an outlet name: 'The New York Post' -> {'new', 'york', 'post'}."""
+    words = re.findall(r"\w+", name.lower())
+    return {w for w in words if w not in ("the", "news", "s")} or set(words)
+
+
+def quote_states(body: list[Statement]) -> list[QuoteState]:
+    """For each statement: its quoted text and whether a quote is open at its edges."""
+    states: list[QuoteState] = []
+    open_quote = False
+    paragraph = None
+    for statement in body:
+        if statement.paragraph != paragraph:
+            open_quote, paragraph = False, statement.paragraph
+        state = QuoteState(starts_inside=open_quote)
+        text = statement.text
+        stripped = text.lstrip()
+        state.opens_with_quote = stripped[:1] in (OPEN_QUOTES, STRAIGHT_QUOTE)
+        pieces, current, outside = [], [], 0
+        for char in text:
+            if char in OPEN_QUOTES or (char == STRAIGHT_QUOTE and not open_quote):
+                open_quote = True
+                current = []
+            elif char in CLOSE_QUOTES or (char == STRAIGHT_QUOTE and open_quote):
+                if open_quote:
+                    pieces.append("".join(current))
+                open_quote = False
+            elif open_quote:
+                current.append(char)
+            elif char.isalnum():
+                outside += 1
+        if open_quote and current:
+            pieces.append("".join(current))
+        quoted = " ".join(p.strip() for p in pieces if p.strip())
+        state.text = quoted or None
+        state.ends_inside = open_quote
+        state.all_quote = bool(quoted) and outside == 0
+        states.append(state)
+    return states

@@ -1,0 +1,378 @@
+"""Rules and lexicons: load the YAML data in rules/, compile it once, run its examples.
+
+A *lexicon* is a named list of phrases (`entries`) or a named regex fragment
+(`pattern`). A *rule* is a regex `pattern` that may reference lexicons as
+`{name}`; when it matches a statement the statement gets the rule's label(s).
+Rules that compete for the same words are resolved by `priority` (higher wins).
+Every rule carries `examples: {match: [...], no_match: [...]}`, run by
+`auditor rules test`. Anything malformed is a RuleLoadError naming file and key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import RuleLoadError
+
+RULE_LABELS = {
+    "anonymous", "named", "denial", "no_comment", "outlet", "document",
+    # `hedge` suppresses source matches it overlaps and adds no label;
+    # `antecedent` takes the source labels of the last attributed statement.
+    "hedge", "antecedent",
+}
+SOURCE_GROUP_LABELS = {"anonymous", "named", "outlet", "document", "hedge", "antecedent"}
+RULE_KEYS = {
+    "id", "label", "description", "pattern", "priority", "requires", "examples",
+    "flags", "outlet_role",
+}
+LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"}
+OUTLET_ROLES = {"credited", "own", "either"}
+REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+WORD = re.compile(r"\w+")
+
+
+def first_words(text: str) -> set[str]:
+    """Lower-cased word tokens, the unit the prefilter compares."""
+    return set(WORD.findall(text.lower()))
+
+
+@dataclass
+class Lexicon:
+    """A named list of phrases, or a named regex fragment, rules can reference."""
+
+    name: str
+    description: str
+    file: str
+    entries: list[str] = field(default_factory=list)
+    pattern: str | None = None
+    case_sensitive: bool = True
+    regex: str = ""
+    trigger_words: frozenset[str] = frozenset()
+
+
+@dataclass
+class Rule:
+    """One labelling rule with its compiled pattern and its own test examples."""
+
+    id: str
+    labels: list[str]
+    description: str
+    pattern: str
+    file: str
+    priority: int = 50
+    requires: list[str] = field(default_factory=list)
+    match_examples: list[str] = field(default_factory=list)
+    no_match_examples: list[str] = field(default_factory=list)
+    outlet_role: str | None = None
+    case_insensitive: bool = False
+    regex: re.Pattern[str] | None = None
+    expanded: str = ""
+
+    @property
+    def group(self) -> str:
+        """`source` rules compete for words; `reaction` rules (denial, no comment) do not."""
+        if any(label in SOURCE_GROUP_LABELS for label in self.labels):
+            return "source"
+        return "reaction"
+
+
+@dataclass
+class RuleMatch:
+    """A rule that fired on a statement, with the span it matched and its captures."""
+
+    rule: Rule
+    start: int
+    end: int
+    groups: dict[str, str]
+
+
+class RuleSet:
+    """Compiled rules and lexicons; load with `RuleSet.load()`.
+
+    `fire(text)` returns every rule match on a sentence, cheap rules first
+    filtered by the words they require (a statement without "said", "told"...
+    never runs the rules that need a cue verb).
+    """
+
+    def __init__(self, lexicons: dict[str, Lexicon], rules: list[Rule], sources: list[str]):
+        self.lexicons = lexicons
+        self.rules = sorted(rules, key=lambda r: (-r.priority, r.id))
+        self.sources = sources
+        self.by_id = {rule.id: rule for rule in self.rules}
+        self._requirements = [
+            (rule, [self.lexicons[name].trigger_words for name in rule.requires])
+            for rule in self.rules
+        ]
+        self.hash = self._hash()
+
+    # -- loading -----------------------------------------------------------
+    @classmethod
+    def load(cls, extra_dirs: Iterable[str | Path] = ()) -> RuleSet:
+        """Load the built-in rules, then each extra directory (same id/name overrides)."""
+        documents: list[tuple[str, Any]] = []
+        sources = ["built-in"]
+        for path, text in builtin_rule_files():
+            documents.append((path, parse_yaml(path, text)))
+        for directory in extra_dirs:
+            folder = Path(directory)
+            if not folder.is_dir():
+                raise RuleLoadError(f"{directory}: rules directory does not exist")
+            sources.append(str(folder))
+            files = sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml"))
+            if not files:
+                raise RuleLoadError(f"{directory}: no .yaml rule or lexicon files found")
+            for file in files:
+                try:
+                    text = file.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError) as err:
+                    raise RuleLoadError(f"{file}: cannot read ({err})") from err
+                documents.append((str(file), parse_yaml(str(file), text)))
+        lexicons: dict[str, Lexicon] = {}
+        raw_rules: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        for path, data in documents:
+            if isinstance(data, dict) and "lexicon" in data:
+                lexicon = parse_lexicon(path, data)
+                lexicons[lexicon.name] = lexicon
+            elif isinstance(data, dict) and "rules" in data:
+                if set(data) - {"rules", "description"}:
+                    extra = sorted(set(data) - {"rules", "description"})[0]
+                    raise RuleLoadError(f"{path}: unknown top-level key {extra!r}")
+                if not isinstance(data["rules"], list) or not data["rules"]:
+                    raise RuleLoadError(f"{path}: 'rules' must be a non-empty list")
+                for position, item in enumerate(data["rules"]):
+                    key = f"rules[{position}]"
+                    if not isinstance(item, dict):
+                        raise RuleLoadError(f"{path}: {key} must be a mapping")
+                    rule_id = item.get("id")
+                    if not isinstance(rule_id, str) or not rule_id:
+                        raise RuleLoadError(f"{path}: {key}.id is missing")
+                    raw_rules[rule_id] = (path, key, item)
+            elif data is None:
+                raise RuleLoadError(f"{path}: file is empty")
+            else:
+                raise RuleLoadError(f"{path}: expected a 'rules' list or a 'lexicon' name")
+        compile_lexicons(lexicons)
+        rules = [parse_rule(path, key, item, lexicons) for path, key, item in raw_rules.values()]
+        return cls(lexicons, rules, sources)
+
+    def _hash(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.lexicons):
+            digest.update(f"{name}={self.lexicons[name].regex}\n".encode())
+        for rule in self.rules:
+            digest.update(f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}\n".encode())
+        return digest.hexdigest()[:16]
+
+    # -- matching ----------------------------------------------------------
+    def fire(self, text: str, words: set[str] | None = None) -> list[RuleMatch]:
+        """Every rule that matches `text`, highest priority first."""
+        if words is None:
+            words = first_words(text)
+        matches = []
+        for rule, requirements in self._requirements:
+            if any(triggers.isdisjoint(words) for triggers in requirements):
+                continue
+            found = rule.regex.search(text)  # type: ignore[union-attr]
+            if found:
+                groups = {k: v for k, v in found.groupdict().items() if v}
+                matches.append(RuleMatch(rule, found.start(), found.end(), groups))
+        return matches
+
+    def fired_ids(self, text: str) -> list[str]:
+        return [match.rule.id for match in self.fire(text)]
+
+
+# -- parsing helpers -------------------------------------------------------
+def builtin_rule_files() -> list[tuple[str, str]]:
+    """(display path, text) of every YAML file shipped in the auditor.rules package."""
+    root = resources.files("auditor.rules")
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for child in sorted(node.iterdir(), key=lambda c: c.name):
+            if child.is_dir() and not child.name.startswith("__"):
+                walk(child, f"{prefix}{child.name}/")
+            elif child.name.endswith((".yaml", ".yml")):
+                found.append((f"rules/{prefix}{child.name}", child.read_text(encoding="utf-8")))
+
+    walk(root, "")
+    if not found:
+        raise RuleLoadError("rules/: the built-in rule files are missing from the installation")
+    return found
+
+
+def parse_yaml(path: str, text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise RuleLoadError(f"{path}: not valid YAML{where}") from err
+
+
+def parse_lexicon(path: str, data: dict[str, Any]) -> Lexicon:
+    unknown = set(data) - LEXICON_KEYS
+    if unknown:
+        raise RuleLoadError(f"{path}: unknown key {sorted(unknown)[0]!r} in lexicon")
+    name = data["lexicon"]
+    if not isinstance(name, str) or not REFERENCE.fullmatch("{" + name + "}"):
+        raise RuleLoadError(f"{path}: lexicon name must be lower_snake_case, got {name!r}")
+    entries, pattern = data.get("entries"), data.get("pattern")
+    if (entries is None) == (pattern is None):
+        raise RuleLoadError(f"{path}: lexicon {name!r} needs exactly one of 'entries' or 'pattern'")
+    if entries is not None and (
+        not isinstance(entries, list) or not entries
+        or not all(isinstance(e, str | int) and str(e).strip() for e in entries)
+    ):
+        raise RuleLoadError(f"{path}: entries of lexicon {name!r} must be a non-empty list of phrases")
+    if pattern is not None and not isinstance(pattern, str):
+        raise RuleLoadError(f"{path}: pattern of lexicon {name!r} must be a string")
+    return Lexicon(
+        name=name,
+        description=str(data.get("description", "")),
+        file=path,
+        entries=[str(e).strip() for e in entries or []],
+        pattern=pattern.strip() if pattern else None,
+        case_sensitive=bool(data.get("case_sensitive", True)),
+    )
+
+
+def phrase_regex(phrase: str) -> str:
+    """A literal phrase as regex: escaped, any run of spaces matching any whitespace."""
+    return r"\s+".join(re.escape(part) for part in phrase.split())
+
+
+def compile_lexicons(lexicons: dict[str, Lexicon]) -> None:
+    """Expand every lexicon to a regex fragment, resolving references between them."""
+    resolving: list[str] = []
+
+    def resolve(name: str, path: str) -> str:
+        lexicon = lexicons.get(name)
+        if lexicon is None:
+            raise RuleLoadError(f"{path}: unknown lexicon {{{name}}}")
+        if lexicon.regex:
+            return lexicon.regex
+        if name in resolving:
+            raise RuleLoadError(f"{lexicon.file}: lexicon {name!r} refers to itself")
+        resolving.append(name)
+        if lexicon.pattern is not None:
+            body = REFERENCE.sub(lambda m: resolve(m.group(1), lexicon.file), lexicon.pattern)
+        else:
+            unique = sorted(set(lexicon.entries), key=lambda e: (-len(e), e))
+            body = "|".join(phrase_regex(entry) for entry in unique)
+            lexicon.trigger_words = frozenset(
+                WORD.findall(entry.lower())[0] for entry in unique if WORD.search(entry)
+            )
+        opener = "(?:" if lexicon.case_sensitive else "(?i:"
+        lexicon.regex = f"{opener}{body})"
+        try:
+            re.compile(lexicon.regex)
+        except re.error as err:
+            raise RuleLoadError(f"{lexicon.file}: pattern of lexicon {name!r} is invalid: {err}") from err
+        resolving.pop()
+        return lexicon.regex
+
+    for name, lexicon in lexicons.items():
+        resolve(name, lexicon.file)
+
+
+def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Lexicon]) -> Rule:
+    """Validate one rule mapping and compile its pattern."""
+    rule_id = item["id"]
+    where = f"{path}: {key} ({rule_id})"
+    unknown = set(item) - RULE_KEYS
+    if unknown:
+        raise RuleLoadError(f"{where}: unknown key {sorted(unknown)[0]!r}")
+    for required in ("label", "description", "pattern", "examples"):
+        if not item.get(required):
+            raise RuleLoadError(f"{where}: '{required}' is missing")
+    labels = item["label"] if isinstance(item["label"], list) else [item["label"]]
+    for label in labels:
+        if label not in RULE_LABELS:
+            raise RuleLoadError(f"{where}: label {label!r} is not one of {sorted(RULE_LABELS)}")
+    examples = item["examples"]
+    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
+        raise RuleLoadError(f"{where}: examples must be a mapping with 'match' and 'no_match'")
+    for kind in ("match", "no_match"):
+        values = examples.get(kind)
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+            raise RuleLoadError(f"{where}: examples.{kind} needs at least one sentence")
+    requires = item.get("requires", [])
+    if not isinstance(requires, list):
+        raise RuleLoadError(f"{where}: 'requires' must be a list of lexicon names")
+    for name in requires:
+        if name not in lexicons:
+            raise RuleLoadError(f"{where}: requires unknown lexicon {{{name}}}")
+        if lexicons[name].pattern is not None:
+            raise RuleLoadError(f"{where}: requires {{{name}}}, a pattern lexicon; list phrase lexicons only")
+    priority = item.get("priority", 50)
+    if not isinstance(priority, int):
+        raise RuleLoadError(f"{where}: 'priority' must be an integer")
+    outlet_role = item.get("outlet_role")
+    if outlet_role is not None and outlet_role not in OUTLET_ROLES:
+        raise RuleLoadError(f"{where}: outlet_role must be one of {sorted(OUTLET_ROLES)}")
+    flags = item.get("flags", [])
+    if flags not in ([], ["ignorecase"]):
+        raise RuleLoadError(f"{where}: 'flags' may only be [ignorecase]")
+    pattern = str(item["pattern"]).strip()
+    for name in REFERENCE.findall(pattern):
+        if name not in lexicons:
+            raise RuleLoadError(f"{where}: pattern refers to unknown lexicon {{{name}}}")
+    expanded = REFERENCE.sub(lambda m: lexicons[m.group(1)].regex, pattern)
+    try:
+        regex = re.compile(expanded, re.IGNORECASE if flags else 0)
+    except re.error as err:
+        raise RuleLoadError(f"{where}: pattern is not a valid regex: {err}") from err
+    return Rule(
+        id=rule_id,
+        labels=labels,
+        description=str(item["description"]).strip(),
+        pattern=pattern,
+        file=path,
+        priority=priority,
+        requires=requires,
+        match_examples=examples["match"],
+        no_match_examples=examples["no_match"],
+        outlet_role=outlet_role,
+        case_insensitive=bool(flags),
+        regex=regex,
+        expanded=expanded,
+    )
+
+
+# -- rule tests ------------------------------------------------------------
+@dataclass
+class ExampleFailure:
+    """A rule example that did not behave as the rule file says."""
+
+    rule_id: str
+    file: str
+    kind: str
+    sentence: str
+    fired: list[str]
+
+    def describe(self) -> str:
+        expectation = "should match but did not" if self.kind == "match" else "should not match but did"
+        fired = ", ".join(self.fired) or "none"
+        return f"{self.file}: {self.rule_id} {expectation}:\n    {self.sentence}\n    rules that fired: {fired}"
+
+
+def test_examples(ruleset: RuleSet) -> tuple[int, list[ExampleFailure]]:
+    """Run every rule's own examples; return (examples run, failures)."""
+    run, failures = 0, []
+    for rule in ruleset.rules:
+        for kind, sentences in (("match", rule.match_examples), ("no_match", rule.no_match_examples)):
+            for sentence in sentences:
+                run += 1
+                fired = ruleset.fired_ids(sentence)
+                if (rule.id in fired) != (kind == "match"):
+                    failures.append(ExampleFailure(rule.id, rule.file, kind, sentence, fired))
+    return run, failures

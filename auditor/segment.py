@@ -1,0 +1,214 @@
+"""Stage 2, segment: split a body into paragraphs, then statements (sentences).
+
+News-aware: abbreviations, initials and decimals do not end sentences; quotes may
+span sentences; datelines, headlines, headings, photo captions and page
+furniture become `kind="skip"` segments with a `reason`, never dropped. Every
+segment's offsets index the document text exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .model import Statement
+from .ruleset import RuleSet
+
+# A candidate sentence end: terminal punctuation, closing quotes/brackets, space.
+BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
+WORD_BEFORE = re.compile(r"([\w.]+)$")
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,4})(?:\s*\([^)\n]{1,40}\))?\s*[—–-]{1,2}\s+"
+)
+BYLINE = re.compile(r"^(?:By|BY|by)\s+[A-Z][\w.'’\-]+(?:[\s,]+(?:and\s+)?[A-Z][\w.'’\-]+){0,8}\s*$")
+MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
+HTML_COMMENT = re.compile(r"^<!--.*-->$", re.DOTALL)
+TERMINAL = tuple(".!?:;…\"”’')")
+OPENERS = "“\"‘'([" 
+MAX_HEADING_WORDS = 14
+MAX_HEADLINE_WORDS = 30
+
+
+@dataclass(frozen=True)
+class SegmentLexicons:
+    """The lexicons the segmenter needs, compiled once from the rule set."""
+
+    furniture: re.Pattern[str]
+    caption: re.Pattern[str]
+    abbreviations: frozenset[str]
+    final_abbreviations: frozenset[str]
+    openers: frozenset[str]
+
+    @classmethod
+    def from_ruleset(cls, ruleset: RuleSet) -> SegmentLexicons:
+        lex = ruleset.lexicons
+        return cls(
+            furniture=re.compile(rf"{lex['furniture_line'].regex}[\s.:!]*", re.IGNORECASE),
+            caption=re.compile(rf"(?:^|[.!?”\"’]\s+|\s)(?:{lex['caption_credit'].regex})\s*$"),
+            abbreviations=frozenset(lex["abbreviation"].entries),
+            final_abbreviations=frozenset(lex["sentence_final_abbreviation"].entries),
+            openers=frozenset(lex["sentence_opener"].entries),
+        )
+
+
+def segment(text: str, lexicons: SegmentLexicons, body_start: int = 0) -> list[Statement]:
+    """Split `text[body_start:]` into statements and skip segments, in order."""
+    segments: list[Statement] = []
+    paragraph = 0
+    first = True
+    for start, end in paragraphs(text, body_start):
+        for seg_start, seg_end, kind, reason in classify_paragraph(text, start, end, lexicons, first):
+            segments.append(
+                Statement(
+                    index=len(segments), start=seg_start, end=seg_end,
+                    text=text[seg_start:seg_end], kind=kind, paragraph=paragraph, reason=reason,
+                )
+            )
+        first = False
+        paragraph += 1
+    return segments
+
+
+def paragraphs(text: str, body_start: int) -> Iterator[tuple[int, int]]:
+    """(start, end) of each non-blank paragraph, trimmed of surrounding whitespace.
+
+    A line break ends a paragraph unless the line is plainly wrapped: it does not
+    end in terminal punctuation and the next line starts in lower case.
+    """
+    position = body_start
+    length = len(text)
+    para_start = None
+    while position < length:
+        newline = text.find("\n", position)
+        line_end = length if newline == -1 else newline
+        line = text[position:line_end]
+        stripped = line.strip()
+        if stripped:
+            left = position + (len(line) - len(line.lstrip()))
+            right = position + len(line.rstrip())
+            if para_start is None:
+                para_start = left
+            para_end = right
+            next_start = line_end + 1
+            following = text[next_start : next_start + 200].lstrip(" \t\r\xa0")
+            wrapped = (
+                newline != -1 and following[:1].islower() and not stripped.endswith(TERMINAL)
+            )
+            if not wrapped:
+                yield para_start, para_end
+                para_start = None
+        elif para_start is not None:
+            yield para_start, para_end
+            para_start = None
+        position = line_end + 1
+    if para_start is not None:
+        yield para_start, para_end
+
+
+def classify_paragraph(
+    text: str, start: int, end: int, lex: SegmentLexicons, first: bool
+) -> Iterator[tuple[int, int, str, str | None]]:
+    """Yield (start, end, kind, reason) for a paragraph: skip it whole, or split it."""
+    body = text[start:end]
+    reason = skip_reason(body, lex, first)
+    if reason:
+        yield start, end, "skip", reason
+        return
+    dateline = DATELINE.match(body)
+    if dateline and len(body) > dateline.end():
+        dash = body.rstrip()[: dateline.end()].rstrip()
+        yield start, start + len(dash), "skip", "dateline"
+        start += dateline.end()
+    for sent_start, sent_end in sentences(text, start, end, lex):
+        yield sent_start, sent_end, "statement", None
+
+
+def skip_reason(body: str, lex: SegmentLexicons, first: bool) -> str | None:
+    """Why a whole paragraph is not a statement, or None when it is article text."""
+    if HTML_COMMENT.match(body):
+        return "comment"
+    if lex.furniture.fullmatch(body):
+        return "furniture"
+    if MARKDOWN_HEADING.match(body):
+        return "heading"
+    if BYLINE.match(body):
+        return "byline"
+    if DATELINE.fullmatch(body + " "):
+        return "dateline"
+    if lex.caption.search(body) and not body.rstrip().endswith((".", "?", "!", "”", '"')):
+        return "caption"
+    words = body.split()
+    ends_open = not body.endswith(TERMINAL)
+    if first and ends_open and len(words) <= MAX_HEADLINE_WORDS:
+        return "headline"
+    if ends_open and len(words) <= MAX_HEADING_WORDS and is_heading_case(words):
+        return "heading"
+    if ends_open and len(words) <= 3:
+        return "fragment"
+    return None
+
+
+def is_heading_case(words: list[str]) -> bool:
+    """ALL CAPS, or Title Case for most of the longer words."""
+    letters = [w for w in words if any(c.isalpha() for c in w)]
+    if not letters:
+        return True
+    if all(not any(c.islower() for c in w) for w in letters):
+        return True
+    long_words = [w for w in letters if len(w) > 3]
+    capitalised = sum(1 for w in long_words if w[0].isupper())
+    return bool(long_words) and capitalised / len(long_words) >= 0.75
+
+
+def sentences(text: str, start: int, end: int, lex: SegmentLexicons) -> Iterator[tuple[int, int]]:
+    """Sentence spans in text[start:end], trimmed of whitespace."""
+    chunk = text[start:end]
+    sent_start = 0
+    for match in BOUNDARY.finditer(chunk):
+        cut = match.end()
+        if is_sentence_end(chunk, match.start(), cut, lex):
+            span = trim(chunk, sent_start, cut)
+            if span:
+                yield start + span[0], start + span[1]
+            sent_start = cut
+    span = trim(chunk, sent_start, len(chunk))
+    if span:
+        yield start + span[0], start + span[1]
+
+
+def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bool:
+    """Decide whether the punctuation at chunk[stop] ends a sentence."""
+    rest = chunk[cut:].lstrip()
+    if not rest:
+        return False
+    following = rest[0]
+    if not (following.isupper() or following.isdigit() or following in OPENERS):
+        return False
+    if chunk[stop] != ".":
+        return True
+    if chunk[stop : stop + 3] == "...":
+        return False
+    before = WORD_BEFORE.search(chunk, 0, stop)
+    if not before:
+        return True
+    word = before.group(1).strip(".")
+    if len(word) == 1 and word.isalpha() and word.isupper():
+        return False  # an initial: "John F. Kennedy"
+    if word in lex.abbreviations or word.lower() in ("a.m", "p.m"):
+        if word == "No" and following.isdigit():
+            return False
+        if word in lex.final_abbreviations:
+            next_word = re.match(r"[\w’']+", rest)
+            return bool(next_word) and next_word.group(0) in lex.openers
+        return False
+    return True
+
+
+def trim(chunk: str, start: int, end: int) -> tuple[int, int] | None:
+    """Shrink [start, end) to exclude surrounding whitespace; None if nothing is left."""
+    while start < end and chunk[start].isspace():
+        start += 1
+    while end > start and chunk[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
