@@ -41,6 +41,8 @@ INHERITANCE_RULES = {
 OPEN_QUOTES = "“"
 CLOSE_QUOTES = "”"
 STRAIGHT_QUOTE = '"'
+QUOTE_MARK = re.compile(r'[“”"]')
+WORD_CHAR = re.compile(r"\w")
 LEADING_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 NAME_RUN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.&\-]*(?:\s+(?:of|de|al|for|and\s+)?\s*[A-ZÀ-ÖØ-Þ][\w'’.&\-]*)*")
 BACKGROUND_START = re.compile(
@@ -74,6 +76,7 @@ class Labeller:
 
     def __init__(self, ruleset: RuleSet):
         self.ruleset = ruleset
+        self._hedge_ids = {rule.id for rule in ruleset.rules if "hedge" in rule.labels}
         title = ruleset.lexicons["title"].regex
         self._role_split = re.compile(rf"^(?P<role>.*\b{title}\.?)\s+(?P<speaker>[A-ZÀ-ÖØ-Þ].*)$")
 
@@ -171,7 +174,7 @@ class Labeller:
     # -- pass 2 -----------------------------------------------------------
     def _inherit(self, body: list[Statement], quotes: list[QuoteState]) -> None:
         for i, statement in enumerate(body):
-            if has_source(statement) or "hedge.unsourced" in statement.rules:
+            if has_source(statement) or self._hedge_ids.intersection(statement.rules):
                 continue
             origin, rule_id = self._origin(body, quotes, i)
             if origin is not None:
@@ -259,35 +262,35 @@ def outlet_tokens(name: str) -> set[str]:
 
 
 def quote_states(body: list[Statement]) -> list[QuoteState]:
-    """For each statement: its quoted text and whether a quote is open at its edges."""
+    """For each statement: its quoted text and whether a quote is open at its edges.
+
+    Quote state runs on across the statements of a paragraph and resets at a new one.
+    """
     states: list[QuoteState] = []
     open_quote = False
     paragraph = None
     for statement in body:
         if statement.paragraph != paragraph:
             open_quote, paragraph = False, statement.paragraph
-        state = QuoteState(starts_inside=open_quote)
         text = statement.text
-        stripped = text.lstrip()
-        state.opens_with_quote = stripped[:1] in (OPEN_QUOTES, STRAIGHT_QUOTE)
-        pieces, current, outside = [], [], 0
-        for char in text:
-            if char in OPEN_QUOTES or (char == STRAIGHT_QUOTE and not open_quote):
+        state = QuoteState(starts_inside=open_quote)
+        state.opens_with_quote = text[:1] in (OPEN_QUOTES, STRAIGHT_QUOTE)
+        pieces: list[str] = []
+        outside: list[str] = []
+        position = 0
+        for mark in QUOTE_MARK.finditer(text):
+            char, at = mark.group(0), mark.start()
+            opening = char == OPEN_QUOTES or (char == STRAIGHT_QUOTE and not open_quote)
+            (pieces if open_quote else outside).append(text[position:at])
+            if opening:
                 open_quote = True
-                current = []
-            elif char in CLOSE_QUOTES or (char == STRAIGHT_QUOTE and open_quote):
-                if open_quote:
-                    pieces.append("".join(current))
-                open_quote = False
             elif open_quote:
-                current.append(char)
-            elif char.isalnum():
-                outside += 1
-        if open_quote and current:
-            pieces.append("".join(current))
+                open_quote = False
+            position = at + 1
+        (pieces if open_quote else outside).append(text[position:])
         quoted = " ".join(p.strip() for p in pieces if p.strip())
         state.text = quoted or None
         state.ends_inside = open_quote
-        state.all_quote = bool(quoted) and outside == 0
+        state.all_quote = bool(quoted) and not WORD_CHAR.search("".join(outside))
         states.append(state)
     return states

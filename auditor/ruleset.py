@@ -31,11 +31,19 @@ RULE_LABELS = {
 SOURCE_GROUP_LABELS = {"anonymous", "named", "outlet", "document", "hedge", "antecedent"}
 RULE_KEYS = {
     "id", "label", "description", "pattern", "priority", "requires", "examples",
-    "flags", "outlet_role",
+    "flags", "outlet_role", "triggers", "anchor",
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"}
 OUTLET_ROLES = {"credited", "own", "either"}
+ANCHORS = {"clause"}
 REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+# Where a clause-anchored rule is tried: the statement start and after clause
+# openers (punctuation, quotes, conjunctions). Trying `match()` at these few
+# places instead of `search()` at every character is what keeps labelling fast.
+CLAUSE_OPENER = re.compile(
+    r"(?:[,;:—–(“\"”‘]|\b(?:and|but|But|that|as|As|while|after|because|where|when|since|"
+    r"although|though|However,|if|If))\s*"
+)
 WORD = re.compile(r"\w+")
 
 
@@ -72,6 +80,8 @@ class Rule:
     match_examples: list[str] = field(default_factory=list)
     no_match_examples: list[str] = field(default_factory=list)
     outlet_role: str | None = None
+    triggers: frozenset[str] = frozenset()
+    anchor: str | None = None
     case_insensitive: bool = False
     regex: re.Pattern[str] | None = None
     expanded: str = ""
@@ -107,10 +117,25 @@ class RuleSet:
         self.rules = sorted(rules, key=lambda r: (-r.priority, r.id))
         self.sources = sources
         self.by_id = {rule.id: rule for rule in self.rules}
-        self._requirements = [
-            (rule, [self.lexicons[name].trigger_words for name in rule.requires])
-            for rule in self.rules
-        ]
+        # Prefilter: every distinct trigger-word set gets a bit; a word maps to the
+        # bits of the sets it belongs to. A statement's bits are the OR over its
+        # words, and a rule runs only when all of its bits are set.
+        trigger_sets: list[frozenset[str]] = []
+        self._requirements: list[tuple[Rule, int]] = []
+        for rule in self.rules:
+            sets = [self.lexicons[name].trigger_words for name in rule.requires]
+            sets += [rule.triggers] if rule.triggers else []
+            needed = 0
+            for words in sets:
+                if words not in trigger_sets:
+                    trigger_sets.append(words)
+                needed |= 1 << trigger_sets.index(words)
+            self._requirements.append((rule, needed))
+        self._word_bits: dict[str, int] = {}
+        for bit, words in enumerate(trigger_sets):
+            for word in words:
+                self._word_bits[word] = self._word_bits.get(word, 0) | (1 << bit)
+        self._trigger_words = frozenset(self._word_bits)
         self.hash = self._hash()
 
     # -- loading -----------------------------------------------------------
@@ -177,10 +202,19 @@ class RuleSet:
         if words is None:
             words = first_words(text)
         matches = []
-        for rule, requirements in self._requirements:
-            if any(triggers.isdisjoint(words) for triggers in requirements):
+        anchors: list[int] | None = None
+        present = 0
+        for word in self._trigger_words.intersection(words):
+            present |= self._word_bits[word]
+        for rule, needed in self._requirements:
+            if needed & present != needed:
                 continue
-            found = rule.regex.search(text)  # type: ignore[union-attr]
+            if rule.anchor == "clause":
+                if anchors is None:
+                    anchors = clause_starts(text)
+                found = first_match_at(rule.regex, text, anchors)  # type: ignore[arg-type]
+            else:
+                found = rule.regex.search(text)  # type: ignore[union-attr]
             if found:
                 groups = {k: v for k, v in found.groupdict().items() if v}
                 matches.append(RuleMatch(rule, found.start(), found.end(), groups))
@@ -188,6 +222,21 @@ class RuleSet:
 
     def fired_ids(self, text: str) -> list[str]:
         return [match.rule.id for match in self.fire(text)]
+
+
+def clause_starts(text: str) -> list[int]:
+    """Positions where a clause-anchored rule may start matching."""
+    starts = [0]
+    starts.extend(m.end() for m in CLAUSE_OPENER.finditer(text))
+    return starts
+
+
+def first_match_at(regex: re.Pattern[str], text: str, positions: list[int]) -> re.Match[str] | None:
+    for position in positions:
+        found = regex.match(text, position)
+        if found:
+            return found
+    return None
 
 
 # -- parsing helpers -------------------------------------------------------
@@ -319,6 +368,12 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     outlet_role = item.get("outlet_role")
     if outlet_role is not None and outlet_role not in OUTLET_ROLES:
         raise RuleLoadError(f"{where}: outlet_role must be one of {sorted(OUTLET_ROLES)}")
+    triggers = item.get("triggers", [])
+    if not isinstance(triggers, list) or not all(isinstance(t, str) and t for t in triggers):
+        raise RuleLoadError(f"{where}: 'triggers' must be a list of words")
+    anchor = item.get("anchor")
+    if anchor is not None and anchor not in ANCHORS:
+        raise RuleLoadError(f"{where}: anchor must be one of {sorted(ANCHORS)}")
     flags = item.get("flags", [])
     if flags not in ([], ["ignorecase"]):
         raise RuleLoadError(f"{where}: 'flags' may only be [ignorecase]")
@@ -342,6 +397,8 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         match_examples=examples["match"],
         no_match_examples=examples["no_match"],
         outlet_role=outlet_role,
+        triggers=frozenset(t.lower() for t in triggers),
+        anchor=anchor,
         case_insensitive=bool(flags),
         regex=regex,
         expanded=expanded,

@@ -126,20 +126,21 @@ def classify_paragraph(
 
 def skip_reason(body: str, lex: SegmentLexicons, first: bool) -> str | None:
     """Why a whole paragraph is not a statement, or None when it is article text."""
-    if HTML_COMMENT.match(body):
+    if body.startswith("<!--") and HTML_COMMENT.match(body):
         return "comment"
-    if lex.furniture.fullmatch(body):
+    short = len(body) <= 160
+    if short and lex.furniture.fullmatch(body):
         return "furniture"
     if MARKDOWN_HEADING.match(body):
         return "heading"
-    if BYLINE.match(body):
+    ends_open = not body.endswith(TERMINAL)
+    if short and BYLINE.match(body):
         return "byline"
-    if DATELINE.fullmatch(body + " "):
+    if short and DATELINE.fullmatch(body + " "):
         return "dateline"
-    if lex.caption.search(body) and not body.rstrip().endswith((".", "?", "!", "”", '"')):
+    if ends_open and lex.caption.search(body, max(0, len(body) - 120)):
         return "caption"
     words = body.split()
-    ends_open = not body.endswith(TERMINAL)
     if first and ends_open and len(words) <= MAX_HEADLINE_WORDS:
         return "headline"
     if ends_open and len(words) <= MAX_HEADING_WORDS and is_heading_case(words):
