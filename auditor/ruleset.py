@@ -40,16 +40,27 @@ REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # Where a clause-anchored rule is tried: the statement start and after clause
 # openers (punctuation, quotes, conjunctions). Trying `match()` at these few
 # places instead of `search()` at every character is what keeps labelling fast.
-CLAUSE_OPENER = re.compile(
-    r"(?:[,;:—–(“\"”‘]|\b(?:and|but|But|that|as|As|while|after|because|where|when|since|"
-    r"although|though|However,|if|If))\s*"
+CLAUSE_PUNCTUATION = re.compile(r"[,;:—–(“\"”‘]\s*")
+CLAUSE_WORDS = (
+    "and", "but", "But", "that", "as", "As", "while", "after", "because", "where", "when",
+    "since", "although", "though", "if", "If",
 )
+CLAUSE_WORD = re.compile(r"\b(?:" + "|".join(CLAUSE_WORDS) + r")\s+")
 WORD = re.compile(r"\w+")
 
 
 def first_words(text: str) -> set[str]:
     """Lower-cased word tokens, the unit the prefilter compares."""
     return set(WORD.findall(text.lower()))
+
+
+def trigger_word(phrase: str) -> str:
+    """The word of a phrase that must occur for it to match: its longest word.
+
+    "has said" triggers on "said", "did not respond" on "respond": a phrase's
+    longest word is its most distinctive, so the prefilter stays selective.
+    """
+    return max(WORD.findall(phrase.lower()), key=len)
 
 
 @dataclass
@@ -227,7 +238,17 @@ class RuleSet:
 def clause_starts(text: str) -> list[int]:
     """Positions where a clause-anchored rule may start matching."""
     starts = [0]
-    starts.extend(m.end() for m in CLAUSE_OPENER.finditer(text))
+    starts.extend(m.end() for m in CLAUSE_PUNCTUATION.finditer(text))
+    # Scanning for the words with str.find is far cheaper than a regex
+    # alternation tried at every position; the regex then checks word edges.
+    for word in CLAUSE_WORDS:
+        position = text.find(word + " ")
+        while position != -1:
+            found = CLAUSE_WORD.match(text, position)
+            if found and (position == 0 or not text[position - 1].isalnum()):
+                starts.append(found.end())
+            position = text.find(word + " ", position + 1)
+    starts.sort()
     return starts
 
 
@@ -318,7 +339,7 @@ def compile_lexicons(lexicons: dict[str, Lexicon]) -> None:
             unique = sorted(set(lexicon.entries), key=lambda e: (-len(e), e))
             body = "|".join(phrase_regex(entry) for entry in unique)
             lexicon.trigger_words = frozenset(
-                WORD.findall(entry.lower())[0] for entry in unique if WORD.search(entry)
+                trigger_word(entry) for entry in unique if WORD.search(entry)
             )
         opener = "(?:" if lexicon.case_sensitive else "(?i:"
         lexicon.regex = f"{opener}{body})"

@@ -190,7 +190,7 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
         return True
     if chunk[stop : stop + 3] == "...":
         return False
-    before = WORD_BEFORE.search(chunk, 0, stop)
+    before = WORD_BEFORE.search(chunk, max(0, stop - 40), stop)
     if not before:
         return True
     word = before.group(1).strip(".")
