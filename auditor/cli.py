@@ -20,7 +20,7 @@ from .ingest import DEFAULT_MAX_BYTES, read_document
 from .label import INHERITANCE_RULES
 from .pipeline import Auditor
 from .report import render
-from .ruleset import RuleSet, test_examples
+from .ruleset import RuleSet, run_examples
 
 app = typer.Typer(
     add_completion=False,
@@ -125,7 +125,7 @@ def rules_list(rules: RulesOption = None) -> None:
 def rules_test(rules: RulesOption = None) -> None:
     """Run every rule's own match / no_match examples. Exit 1 on any failure."""
     ruleset = load_rules(rules)
-    run, failures = test_examples(ruleset)
+    run, failures = run_examples(ruleset)
     for failure in failures:
         typer.echo(failure.describe())
     typer.echo(f"{run - len(failures)} passed, {len(failures)} failed "

@@ -298,11 +298,12 @@ def parse_lexicon(path: str, data: dict[str, Any]) -> Lexicon:
     entries, pattern = data.get("entries"), data.get("pattern")
     if (entries is None) == (pattern is None):
         raise RuleLoadError(f"{path}: lexicon {name!r} needs exactly one of 'entries' or 'pattern'")
-    if entries is not None and (
-        not isinstance(entries, list) or not entries
-        or not all(isinstance(e, str | int) and str(e).strip() for e in entries)
-    ):
+    if entries is not None and (not isinstance(entries, list) or not entries):
         raise RuleLoadError(f"{path}: entries of lexicon {name!r} must be a non-empty list of phrases")
+    for position, entry in enumerate(entries or []):
+        if not isinstance(entry, str) or not entry.strip():
+            hint = " (YAML reads yes/no/on/off/true/false as booleans: quote it)" if isinstance(entry, bool) else ""
+            raise RuleLoadError(f"{path}: entries[{position}] of lexicon {name!r} is {entry!r}, not a phrase{hint}")
     if pattern is not None and not isinstance(pattern, str):
         raise RuleLoadError(f"{path}: pattern of lexicon {name!r} must be a string")
     return Lexicon(
@@ -443,7 +444,7 @@ class ExampleFailure:
         return f"{self.file}: {self.rule_id} {expectation}:\n    {self.sentence}\n    rules that fired: {fired}"
 
 
-def test_examples(ruleset: RuleSet) -> tuple[int, list[ExampleFailure]]:
+def run_examples(ruleset: RuleSet) -> tuple[int, list[ExampleFailure]]:
     """Run every rule's own examples; return (examples run, failures)."""
     run, failures = 0, []
     for rule in ruleset.rules:

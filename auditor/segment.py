@@ -38,6 +38,7 @@ class SegmentLexicons:
     caption: re.Pattern[str]
     abbreviations: frozenset[str]
     final_abbreviations: frozenset[str]
+    number_abbreviations: frozenset[str]
     openers: frozenset[str]
 
     @classmethod
@@ -48,6 +49,7 @@ class SegmentLexicons:
             caption=re.compile(rf"(?:^|[.!?”\"’]\s+|\s)(?:{lex['caption_credit'].regex})\s*$"),
             abbreviations=frozenset(lex["abbreviation"].entries),
             final_abbreviations=frozenset(lex["sentence_final_abbreviation"].entries),
+            number_abbreviations=frozenset(lex["number_abbreviation"].entries),
             openers=frozenset(lex["sentence_opener"].entries),
         )
 
@@ -196,9 +198,9 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
     word = before.group(1).strip(".")
     if len(word) == 1 and word.isalpha() and word.isupper():
         return False  # an initial: "John F. Kennedy"
+    if word in lex.number_abbreviations:
+        return not following.isdigit()
     if word in lex.abbreviations or word.lower() in ("a.m", "p.m"):
-        if word == "No" and following.isdigit():
-            return False
         if word in lex.final_abbreviations:
             next_word = re.match(r"[\w’']+", rest)
             return bool(next_word) and next_word.group(0) in lex.openers

@@ -1,0 +1,112 @@
+"""Every rule is tested by its own examples; malformed rule data is a load error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import RuleLoadError
+from auditor.ruleset import RuleSet, run_examples
+
+RULESET = RuleSet.load()
+EXAMPLES = [
+    pytest.param(rule.id, kind, sentence, id=f"{rule.id}:{kind}:{n}")
+    for rule in RULESET.rules
+    for kind, sentences in (("match", rule.match_examples), ("no_match", rule.no_match_examples))
+    for n, sentence in enumerate(sentences)
+]
+
+
+@pytest.mark.parametrize(("rule_id", "kind", "sentence"), EXAMPLES)
+def test_rule_example(rule_id, kind, sentence):
+    fired = RULESET.fired_ids(sentence)
+    assert (rule_id in fired) == (kind == "match"), f"fired: {fired}"
+
+
+def test_every_rule_has_both_kinds_of_example():
+    for rule in RULESET.rules:
+        assert rule.match_examples and rule.no_match_examples, rule.id
+
+
+def test_examples_runner_reports_nothing_on_the_built_in_rules():
+    run, failures = run_examples(RULESET)
+    assert run == len(EXAMPLES) and failures == []
+
+
+RULE = """
+rules:
+  - id: named.test-rule
+    label: named
+    description: test
+    pattern: 'Zorblax {cue_verb}'
+    examples:
+      match: [Zorblax said so.]
+      no_match: [Nobody said so.]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "extra.yaml") -> Path:
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_user_rules_directory_adds_rules(tmp_path):
+    ruleset = RuleSet.load([write(tmp_path, RULE)])
+    assert "named.test-rule" in ruleset.fired_ids("Zorblax said so.")
+
+
+def test_same_id_overrides_a_built_in(tmp_path):
+    override = RULE.replace("named.test-rule", "named.name-cue")
+    ruleset = RuleSet.load([write(tmp_path, override)])
+    assert ruleset.by_id["named.name-cue"].pattern == "Zorblax {cue_verb}"
+    assert "named.name-cue" not in ruleset.fired_ids("Rubio said so.")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("rules: [\n  - id: x\n", "not valid YAML"),
+        (RULE.replace("{cue_verb}", "{no_such_lexicon}"), "unknown lexicon {no_such_lexicon}"),
+        (RULE.replace("      no_match: [Nobody said so.]\n", ""), "examples.no_match needs at least one"),
+        (RULE.replace("    examples:\n      match: [Zorblax said so.]\n      no_match: [Nobody said so.]\n", ""),
+         "'examples' is missing"),
+        (RULE.replace("label: named", "label: famous"), "label 'famous' is not one of"),
+        (RULE.replace("description: test", "description: test\n    colour: red"), "unknown key 'colour'"),
+        (RULE.replace("'Zorblax {cue_verb}'", "'Zorblax ('"), "not a valid regex"),
+        (RULE.replace("    pattern:", "    requires: [nope]\n    pattern:"), "requires unknown lexicon"),
+        ("", "file is empty"),
+        ("just: text\n", "expected a 'rules' list or a 'lexicon' name"),
+        ("lexicon: Bad-Name\nentries: [a]\n", "lower_snake_case"),
+        ("lexicon: thing\nentries: []\n", "non-empty list"),
+    ],
+)
+def test_malformed_rule_files_are_load_errors_naming_file_and_key(tmp_path, text, message):
+    folder = write(tmp_path, text)
+    with pytest.raises(RuleLoadError) as error:
+        RuleSet.load([folder])
+    assert message in str(error.value)
+    assert "extra.yaml" in str(error.value)
+
+
+def test_missing_or_empty_rules_directory_is_an_error(tmp_path):
+    with pytest.raises(RuleLoadError, match="does not exist"):
+        RuleSet.load([tmp_path / "nowhere"])
+    with pytest.raises(RuleLoadError, match="no .yaml"):
+        RuleSet.load([tmp_path])
+
+
+def test_yaml_booleans_in_triggers_are_caught(tmp_path):
+    text = RULE.replace("    pattern:", "    triggers: [true]\n    pattern:")
+    with pytest.raises(RuleLoadError, match="triggers"):
+        RuleSet.load([write(tmp_path, text)])
+
+
+def test_rules_hash_changes_with_the_rules(tmp_path):
+    assert RuleSet.load().hash == RULESET.hash
+    assert RuleSet.load([write(tmp_path, RULE)]).hash != RULESET.hash
+
+
+def test_yaml_boolean_lexicon_entries_are_caught(tmp_path):
+    with pytest.raises(RuleLoadError, match=r"entries\[1\].*quote it"):
+        RuleSet.load([write(tmp_path, "lexicon: thing\nentries: [maybe, No]\n")])

@@ -1,0 +1,137 @@
+"""Every statement of both seeds, labelled as ../shared/spec/labels.md says.
+
+The table is the contract: index -> (kind or labels, inherited). The spec's own
+seed examples are marked; the rest follow its rules.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import SEEDS
+
+SKIP = "skip"
+SEED_000 = {
+    0: (SKIP, "headline"),
+    1: (SKIP, "dateline"),
+    2: (["anonymous"], False),  # spec: "…, The Post has learned" is anonymous
+    3: (["anonymous"], False),  # spec: "A senior Trump administration source said …"
+    4: (["anonymous"], False),  # spec: "Three current and two former administration officials …"
+    5: (SKIP, "caption"),  # "… Xinhua/Shutterstock"
+    6: (SKIP, "caption"),  # "… Getty Images"
+    7: (["anonymous"], True),  # first sentence of a quote attributed in the next one
+    8: (["anonymous"], False),  # spec: "… said a source close to the administration."
+    9: (["anonymous"], True),  # quote continuation in a new paragraph
+    10: (["anonymous", "denial"], False),  # spec
+    11: (["unattributed"], False),  # spec: background after a denial does not inherit
+    12: (["anonymous", "denial"], False),  # spec: "… this person said."
+    13: (["named"], False),  # Trump … told him to step down (a named speech act)
+    14: (["named", "no_comment"], False),  # spec: State Department did not respond
+    15: (["unattributed"], False),
+    16: (["named"], False),  # spec: "Rubio accused …"
+    17: (["named"], False),  # spec: "The White House cited …"
+    18: (["named"], False),  # spec: "White House Press Secretary Karoline Leavitt defended …"
+    19: (["unattributed"], False),  # met with Rubio: no cue
+    20: (SKIP, "caption"),  # "… X/@PeteHegseth"
+    21: (["unattributed"], False),  # spec: subject is not source
+    22: (["unattributed"], False),
+    23: (["unattributed"], False),
+    24: (["named"], False),
+    25: (["named"], False),
+    26: (["named"], False),
+    27: (["named"], True),  # spec: "No, not just Venezuela." continues Trump's quote
+    28: (SKIP, "furniture"),  # Source link
+    29: (SKIP, "furniture"),  # Related Posts
+}
+SEED_001 = {
+    0: (SKIP, "headline"),
+    1: (["anonymous"], False),
+    2: (["outlet", "anonymous"], False),  # spec: According to a report by The New York Post …
+    3: (["anonymous"], False),
+    4: (["anonymous"], False),
+    5: (["anonymous"], False),  # "… insisted:" introduces the quote
+    6: (["anonymous", "denial"], True),  # spec: colon-introduced quote, same source
+    7: (["unattributed"], False),
+    8: (SKIP, "heading"),
+    9: (["named"], False),  # Trump … demanding he step down
+    10: (["unattributed"], False),  # spec: "reportedly" is a hedge
+    11: (["named", "no_comment"], False),  # spec: State Department has not commented
+    12: (["unattributed"], False),
+    13: (SKIP, "heading"),
+    14: (["unattributed"], False),  # spec: subject is not source
+    15: (["unattributed"], False),
+    16: (["unattributed"], False),
+    17: (["unattributed"], False),
+    18: (["named"], False),
+    19: (["named"], False),
+    20: (["named"], True),  # colon-introduced quote
+    21: (["named"], False),  # spec: "He specifically mentioned …" (he = Trump)
+    22: (SKIP, "furniture"),  # For you
+}
+CASES = [("000_f37875985f527884.txt", SEED_000), ("001_12b50f974c36efa9.txt", SEED_001)]
+
+
+@pytest.mark.parametrize(("name", "expected"), CASES)
+def test_every_seed_statement_is_labelled_per_spec(auditor, name, expected):
+    audit = auditor.audit_path(str(SEEDS / name))
+    assert len(audit.statements) == len(expected)
+    for statement in audit.statements:
+        want, detail = expected[statement.index]
+        got = (statement.index, statement.kind, statement.reason if want == SKIP else None,
+               statement.labels, statement.inherited)
+        if want == SKIP:
+            assert got == (statement.index, "skip", detail, [], False), statement.text
+        else:
+            assert got == (statement.index, "statement", None, want, detail), statement.text
+
+
+@pytest.mark.parametrize("name", [name for name, _ in CASES])
+def test_offsets_slice_the_input_exactly(auditor, name):
+    text = (SEEDS / name).read_text(encoding="utf-8")
+    audit = auditor.audit_path(str(SEEDS / name))
+    for statement in audit.statements:
+        assert statement.text == text[statement.start : statement.end]
+
+
+def test_seed_fields_name_sources_speakers_roles_and_quotes(auditor):
+    audit = auditor.audit_path(str(SEEDS / "000_f37875985f527884.txt"))
+    by_index = {s.index: s for s in audit.statements}
+    leavitt = by_index[18]
+    assert (leavitt.speaker, leavitt.role, leavitt.cue) == (
+        "Karoline Leavitt", "White House Press Secretary", "defended")
+    assert by_index[8].source == "a source close to the administration"
+    assert by_index[8].quote == "It helps build chits with the US,"
+    assert by_index[12].rules == ["anonymous.descriptor-cue", "denial.untrue"]
+    assert by_index[27].speaker == "Trump" and by_index[27].rules == ["inherit.quote-continuation"]
+    assert by_index[11].rules == [] and by_index[11].source is None
+
+
+def test_rewrite_credits_the_post_as_another_outlet(auditor):
+    audit = auditor.audit_path(str(SEEDS / "001_12b50f974c36efa9.txt"))
+    credit = audit.statements[2]
+    assert credit.source == "The New York Post"
+    assert "outlet.report-by" in credit.rules and "anonymous.according-to" in credit.rules
+
+
+def test_the_seeds_are_the_shared_seeds_byte_for_byte():
+    from conftest import SHARED
+
+    shared = SHARED / "seeds"
+    if not shared.is_dir():
+        pytest.skip(f"{shared} not present")
+    for name, _ in CASES:
+        assert (SEEDS / name).read_bytes() == (shared / name).read_bytes()
+
+
+def test_seed_summary(auditor):
+    summary = auditor.audit_path(str(SEEDS / "000_f37875985f527884.txt")).summary
+    assert summary["label_counts"]["anonymous"] == 8
+    assert summary["label_counts"]["named"] == 9
+    assert summary["statements"] == 23 and summary["skipped"] == 7
+    assert summary["named_sources"] == [
+        "Karoline Leavitt", "Rubio", "State Department", "Trump", "White House"]
+    assert summary["named_to_anonymous"] == pytest.approx(9 / 8, abs=1e-3)
+    assert 0 < summary["readability"]["flesch_reading_ease"] < 100
+    json.dumps(summary)  # serialisable
