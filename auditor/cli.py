@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +34,7 @@ app.add_typer(rules_app, name="rules")
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -43,7 +43,9 @@ class OutputFormat(str, Enum):
 
 RulesOption = Annotated[
     list[Path] | None,
-    typer.Option("--rules", help="Extra rule directory (repeatable); same id overrides a built-in."),
+    typer.Option(
+        "--rules", help="Extra rule directory (repeatable); same id overrides a built-in."
+    ),
 ]
 
 
@@ -69,8 +71,10 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[
-        bool, typer.Option("--version", callback=version_callback, is_eager=True,
-                           help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Audit how news articles are sourced."""
@@ -78,11 +82,19 @@ def main_options(
 
 @app.command()
 def score(
-    paths: Annotated[list[str], typer.Argument(help="Article files (.txt .md .html .json) or - for stdin.")],
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    paths: Annotated[
+        list[str], typer.Argument(help="Article files (.txt .md .html .json) or - for stdin.")
+    ],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
     rules: RulesOption = None,
-    max_bytes: Annotated[int, typer.Option(help="Refuse inputs larger than this many bytes.")] = DEFAULT_MAX_BYTES,
-    no_readability: Annotated[bool, typer.Option("--no-readability", help="Skip textstat readability.")] = False,
+    max_bytes: Annotated[
+        int, typer.Option(help="Refuse inputs larger than this many bytes.")
+    ] = DEFAULT_MAX_BYTES,
+    no_readability: Annotated[
+        bool, typer.Option("--no-readability", help="Skip textstat readability.")
+    ] = False,
 ) -> None:
     """Label every statement of each article and print it with a summary.
 
@@ -111,14 +123,25 @@ def rules_list(rules: RulesOption = None) -> None:
     from tabulate import tabulate
 
     ruleset = load_rules(rules)
-    rows = [[r.id, ",".join(r.labels), r.priority, r.file, r.description.split(". ")[0]]
-            for r in ruleset.rules]
-    rows += [[rule_id, "(inherited source)", "-", "engine", text.split(". ")[0]]
-             for rule_id, text in INHERITANCE_RULES.items()]
-    typer.echo(tabulate(rows, headers=["id", "label", "priority", "file", "description"],
-                        maxcolwidths=[None, None, None, None, 60]))
-    typer.echo(f"\n{len(ruleset.rules)} rules, {len(ruleset.lexicons)} lexicons "
-               f"(rules hash {ruleset.hash})")
+    rows = [
+        [r.id, ",".join(r.labels), r.priority, r.file, r.description.split(". ")[0]]
+        for r in ruleset.rules
+    ]
+    rows += [
+        [rule_id, "(inherited source)", "-", "engine", text.split(". ")[0]]
+        for rule_id, text in INHERITANCE_RULES.items()
+    ]
+    typer.echo(
+        tabulate(
+            rows,
+            headers=["id", "label", "priority", "file", "description"],
+            maxcolwidths=[None, None, None, None, 60],
+        )
+    )
+    typer.echo(
+        f"\n{len(ruleset.rules)} rules, {len(ruleset.lexicons)} lexicons "
+        f"(rules hash {ruleset.hash})"
+    )
 
 
 @rules_app.command("test")
@@ -128,17 +151,19 @@ def rules_test(rules: RulesOption = None) -> None:
     run, failures = run_examples(ruleset)
     for failure in failures:
         typer.echo(failure.describe())
-    typer.echo(f"{run - len(failures)} passed, {len(failures)} failed "
-               f"({len(ruleset.rules)} rules)")
+    typer.echo(f"{run - len(failures)} passed, {len(failures)} failed ({len(ruleset.rules)} rules)")
     raise typer.Exit(EXIT_FINDINGS if failures else EXIT_OK)
 
 
 @rules_app.command("explain")
-def rules_explain(rule_id: Annotated[str, typer.Argument(help="A rule id.")],
-                  rules: RulesOption = None) -> None:
+def rules_explain(
+    rule_id: Annotated[str, typer.Argument(help="A rule id.")], rules: RulesOption = None
+) -> None:
     """Show a rule: what it means, its pattern (as written and expanded) and examples."""
     if rule_id in INHERITANCE_RULES:
-        typer.echo(f"{rule_id}  (engine behaviour, auditor/label.py)\n\n{INHERITANCE_RULES[rule_id]}")
+        typer.echo(
+            f"{rule_id}  (engine behaviour, auditor/label.py)\n\n{INHERITANCE_RULES[rule_id]}"
+        )
         return
     ruleset = load_rules(rules)
     rule = ruleset.by_id.get(rule_id)
@@ -148,34 +173,32 @@ def rules_explain(rule_id: Annotated[str, typer.Argument(help="A rule id.")],
         raise fail(f"no rule with id {rule_id!r}{hint} (see `auditor rules list`)")
     lines = [
         f"{rule.id}  [{', '.join(rule.labels)}]  priority {rule.priority}  ({rule.file})",
-        "", rule.description, "",
+        "",
+        rule.description,
+        "",
         f"requires lexicons: {', '.join(rule.requires) or '-'}",
         f"pattern: {rule.pattern}",
         f"expanded: {len(rule.expanded):,} characters of regex",
-        "", "must match:", *[f"  + {s}" for s in rule.match_examples],
-        "must not match:", *[f"  - {s}" for s in rule.no_match_examples],
+        "",
+        "must match:",
+        *[f"  + {s}" for s in rule.match_examples],
+        "must not match:",
+        *[f"  - {s}" for s in rule.no_match_examples],
     ]
     typer.echo("\n".join(lines))
 
 
 def main() -> None:
-    """Console entry point: user errors become one line on stderr and exit 2."""
+    """Console entry point: user errors become one line on stderr and exit 2.
+
+    Typer's standalone mode already turns usage errors into exit 2; errors in
+    the input, rules or configuration are ours to report the same way.
+    """
     try:
-        app(standalone_mode=False)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
+        app()
     except AuditorError as err:
         typer.echo(f"auditor: error: {err}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         typer.echo("auditor: interrupted", err=True)
         sys.exit(130)
-    except Exception as err:  # click usage errors and friends
-        import click
-
-        if isinstance(err, click.exceptions.ClickException):
-            err.show()
-            sys.exit(EXIT_USAGE)
-        if isinstance(err, click.exceptions.Abort):
-            sys.exit(130)
-        raise

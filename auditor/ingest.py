@@ -109,11 +109,31 @@ def decode(raw: bytes, name: str) -> tuple[str, list[str]]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
-    if best is None:
+    detected = str(best) if best is not None else None
+    western = decode_cp1252(raw)
+    # Short Latin-script samples are ambiguous between code pages; Windows-1252
+    # (a superset of Latin-1) is by far the most common for English-language news.
+    if western is not None and (detected is None or is_latin_script(detected)):
+        return western, [f"{name}: not UTF-8; decoded as cp1252 (Windows Latin-1)"]
+    if best is None or detected is None:
         raise InputError(f"{name}: cannot detect the text encoding (not UTF-8)")
-    encoding = best.encoding
-    warning = f"{name}: not UTF-8; decoded as {encoding}"
-    return str(best), [warning]
+    return detected, [f"{name}: not UTF-8; decoded as {best.encoding}"]
+
+
+def decode_cp1252(raw: bytes) -> str | None:
+    """cp1252 text, or None if the bytes are not plausible cp1252 (undefined or C1 bytes)."""
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return None if any("\x80" <= char <= "\x9f" for char in text) else text
+
+
+def is_latin_script(text: str) -> bool:
+    """True when every letter is Latin (ASCII, Latin-1, Latin Extended)."""
+    return all(
+        ord(char) < 0x250 or 0x1E00 <= ord(char) <= 0x1EFF for char in text if char.isalpha()
+    )
 
 
 def normalise_metadata(fields: dict[str, Any]) -> dict[str, Any]:
@@ -186,6 +206,7 @@ def document_from_record(record: dict[str, Any], name: str) -> Document:
         value = record.get(field_name)
         if isinstance(value, str):
             metadata = normalise_metadata(record)
-            return Document(name=name, text=value, text_source=f"json:{field_name}",
-                            metadata=metadata)
+            return Document(
+                name=name, text=value, text_source=f"json:{field_name}", metadata=metadata
+            )
     raise InputError(f"{name}: JSON object has no 'text' or 'body' string field")

@@ -44,7 +44,9 @@ STRAIGHT_QUOTE = '"'
 QUOTE_MARK = re.compile(r'[“”"]')
 WORD_CHAR = re.compile(r"\w")
 LEADING_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
-NAME_RUN = re.compile(r"[A-ZÀ-ÖØ-Þ][\w'’.&\-]*(?:\s+(?:of|de|al|for|and\s+)?\s*[A-ZÀ-ÖØ-Þ][\w'’.&\-]*)*")
+NAME_RUN = re.compile(
+    r"[A-ZÀ-ÖØ-Þ][\w'’.&\-]*(?:\s+(?:of|de|al|for|and\s+)?\s*[A-ZÀ-ÖØ-Þ][\w'’.&\-]*)*"
+)
 BACKGROUND_START = re.compile(
     r"^(?:Meanwhile|Separately|In\s+\d{4}|Last\s+(?:year|month|week)|Earlier|Previously|"
     r"Since|The\s+(?:move|decision)\s+(?:comes|came))\b"
@@ -100,8 +102,12 @@ class Labeller:
         outlet = document.metadata.get("outlet")
         if outlet:
             return [outlet_tokens(outlet)]
-        credited = [outlet_tokens(m.groups["outlet"]) for ms in fired for m in ms
-                    if m.rule.outlet_role == "credited" and m.groups.get("outlet")]
+        credited = [
+            outlet_tokens(m.groups["outlet"])
+            for ms in fired
+            for m in ms
+            if m.rule.outlet_role == "credited" and m.groups.get("outlet")
+        ]
         own = []
         for matches in fired:
             for match in matches:
@@ -116,12 +122,18 @@ class Labeller:
         tokens = outlet_tokens(name)
         return bool(tokens) and any(tokens <= own or own <= tokens for own in context.own_outlets)
 
-    def _label_directly(self, statement: Statement, matches: list[RuleMatch], context: Context) -> None:
+    def _label_directly(
+        self, statement: Statement, matches: list[RuleMatch], context: Context
+    ) -> None:
         accepted: list[RuleMatch] = []
         for match in matches:  # highest priority first
             outlet = match.groups.get("outlet")
             is_outlet_credit = "outlet" in match.rule.labels and outlet
-            if is_outlet_credit and match.rule.outlet_role != "own" and self._is_own(outlet, context):
+            if (
+                is_outlet_credit
+                and match.rule.outlet_role != "own"
+                and self._is_own(outlet, context)
+            ):
                 continue  # the article's own reporting, not another outlet's
             if match.rule.group == "source" and any(
                 overlaps(match, other) for other in accepted if other.rule.group == "source"
@@ -138,7 +150,11 @@ class Labeller:
                     labels.extend(antecedent_labels(context.last_source))
                 else:
                     labels.append(label)
-            if primary is None and match.rule.group == "source" and "hedge" not in match.rule.labels:
+            if (
+                primary is None
+                and match.rule.group == "source"
+                and "hedge" not in match.rule.labels
+            ):
                 primary = match
         statement.labels = ordered(labels)
         statement.rules = [match.rule.id for match in accepted]
@@ -180,13 +196,16 @@ class Labeller:
             if origin is not None:
                 inherit(statement, origin, rule_id)
 
-    def _origin(self, body: list[Statement], quotes: list[QuoteState], i: int
-                ) -> tuple[Statement | None, str]:
+    def _origin(
+        self, body: list[Statement], quotes: list[QuoteState], i: int
+    ) -> tuple[Statement | None, str]:
         statement, quote = body[i], quotes[i]
         previous = body[i - 1] if i > 0 else None
         same_paragraph = previous is not None and previous.paragraph == statement.paragraph
         # A quote that runs on: the attribution comes later in the same quote.
-        if quote.ends_inside or (quote.opens_with_quote and not quote.starts_inside and quote.ends_inside):
+        if quote.ends_inside or (
+            quote.opens_with_quote and not quote.starts_inside and quote.ends_inside
+        ):
             for j in range(i + 1, len(body)):
                 if body[j].paragraph != statement.paragraph:
                     break
@@ -197,9 +216,8 @@ class Labeller:
         if previous is None or not has_source(previous):
             return None, ""
         quote_led = quote.starts_inside or (quote.opens_with_quote and quote.all_quote)
-        if quote_led and (same_paragraph or previous.quote):
-            if same_paragraph or quote.opens_with_quote:
-                return previous, "inherit.quote-continuation"
+        if quote_led and (same_paragraph or (previous.quote and quote.opens_with_quote)):
+            return previous, "inherit.quote-continuation"
         if previous.text.rstrip().endswith(":") and quote.opens_with_quote:
             return previous, "inherit.colon-intro"
         if same_paragraph and carries_forward(previous, statement):
@@ -211,9 +229,7 @@ def carries_forward(previous: Statement, statement: Statement) -> bool:
     """Does `statement` continue what `previous` reported (rather than add background)?"""
     if previous.inherited or any(label in REACTION_LABELS for label in previous.labels):
         return False
-    if BACKGROUND_START.match(statement.text) or ALSO.search(statement.text):
-        return False
-    return True
+    return not (BACKGROUND_START.match(statement.text) or ALSO.search(statement.text))
 
 
 def inherit(statement: Statement, origin: Statement, rule_id: str) -> None:

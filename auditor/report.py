@@ -23,8 +23,21 @@ LABEL_COLOURS = {
     "unattributed": "31",  # red
 }
 CSV_COLUMNS = (
-    "file", "index", "kind", "start", "end", "labels", "source", "speaker", "role", "cue",
-    "quote", "rules", "inherited", "reason", "text",
+    "file",
+    "index",
+    "kind",
+    "start",
+    "end",
+    "labels",
+    "source",
+    "speaker",
+    "role",
+    "cue",
+    "quote",
+    "rules",
+    "inherited",
+    "reason",
+    "text",
 )
 
 
@@ -66,10 +79,18 @@ def render_article(audit: ArticleAudit, tablefmt: str, colour: bool) -> str:
     heading = f"{audit.document.name}"
     if tablefmt == "github":
         heading = f"## {heading}"
-    table = tabulate(rows, headers=["#", "labels", "source", "cue", "statement"],
-                     tablefmt=tablefmt, disable_numparse=True)
-    summary = tabulate(summary_rows(audit.summary), headers=["summary", ""], tablefmt=tablefmt,
-                       disable_numparse=True)
+    table = tabulate(
+        rows,
+        headers=["#", "labels", "source", "cue", "statement"],
+        tablefmt=tablefmt,
+        disable_numparse=True,
+    )
+    summary = tabulate(
+        summary_rows(audit.summary),
+        headers=["summary", ""],
+        tablefmt=tablefmt,
+        disable_numparse=True,
+    )
     parts = [heading, *audit.document.warnings, table, summary]
     if audit.provenance:
         parts.append(provenance_text(audit.provenance))
@@ -85,9 +106,11 @@ def summary_rows(summary: dict[str, Any]) -> list[list[str]]:
         *[[f"  {label}", str(count)] for label, count in counts.items()],
         ["attributed share", f"{summary['attributed_share']:.0%}"],
         ["named : anonymous", "no anonymous statements" if ratio is None else f"{ratio:.2f}"],
-        ["distinct named sources", f"{summary['distinct_named_sources']}"
-                                   + (f" ({', '.join(summary['named_sources'])})"
-                                      if summary["named_sources"] else "")],
+        [
+            "distinct named sources",
+            f"{summary['distinct_named_sources']}"
+            + (f" ({', '.join(summary['named_sources'])})" if summary["named_sources"] else ""),
+        ],
     ]
     readability = summary.get("readability")
     if readability:

@@ -23,15 +23,30 @@ import yaml
 from .errors import RuleLoadError
 
 RULE_LABELS = {
-    "anonymous", "named", "denial", "no_comment", "outlet", "document",
+    "anonymous",
+    "named",
+    "denial",
+    "no_comment",
+    "outlet",
+    "document",
     # `hedge` suppresses source matches it overlaps and adds no label;
     # `antecedent` takes the source labels of the last attributed statement.
-    "hedge", "antecedent",
+    "hedge",
+    "antecedent",
 }
 SOURCE_GROUP_LABELS = {"anonymous", "named", "outlet", "document", "hedge", "antecedent"}
 RULE_KEYS = {
-    "id", "label", "description", "pattern", "priority", "requires", "examples",
-    "flags", "outlet_role", "triggers", "anchor",
+    "id",
+    "label",
+    "description",
+    "pattern",
+    "priority",
+    "requires",
+    "examples",
+    "flags",
+    "outlet_role",
+    "triggers",
+    "anchor",
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"}
 OUTLET_ROLES = {"credited", "own", "either"}
@@ -42,8 +57,22 @@ REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # places instead of `search()` at every character is what keeps labelling fast.
 CLAUSE_PUNCTUATION = re.compile(r"[,;:—–(“\"”‘]\s*")
 CLAUSE_WORDS = (
-    "and", "but", "But", "that", "as", "As", "while", "after", "because", "where", "when",
-    "since", "although", "though", "if", "If",
+    "and",
+    "but",
+    "But",
+    "that",
+    "as",
+    "As",
+    "while",
+    "after",
+    "because",
+    "where",
+    "when",
+    "since",
+    "although",
+    "though",
+    "if",
+    "If",
 )
 CLAUSE_WORD = re.compile(r"\b(?:" + "|".join(CLAUSE_WORDS) + r")\s+")
 WORD = re.compile(r"\w+")
@@ -299,11 +328,19 @@ def parse_lexicon(path: str, data: dict[str, Any]) -> Lexicon:
     if (entries is None) == (pattern is None):
         raise RuleLoadError(f"{path}: lexicon {name!r} needs exactly one of 'entries' or 'pattern'")
     if entries is not None and (not isinstance(entries, list) or not entries):
-        raise RuleLoadError(f"{path}: entries of lexicon {name!r} must be a non-empty list of phrases")
+        raise RuleLoadError(
+            f"{path}: entries of lexicon {name!r} must be a non-empty list of phrases"
+        )
     for position, entry in enumerate(entries or []):
         if not isinstance(entry, str) or not entry.strip():
-            hint = " (YAML reads yes/no/on/off/true/false as booleans: quote it)" if isinstance(entry, bool) else ""
-            raise RuleLoadError(f"{path}: entries[{position}] of lexicon {name!r} is {entry!r}, not a phrase{hint}")
+            hint = (
+                " (YAML reads yes/no/on/off/true/false as booleans: quote it)"
+                if isinstance(entry, bool)
+                else ""
+            )
+            raise RuleLoadError(
+                f"{path}: entries[{position}] of lexicon {name!r} is {entry!r}, not a phrase{hint}"
+            )
     if pattern is not None and not isinstance(pattern, str):
         raise RuleLoadError(f"{path}: pattern of lexicon {name!r} must be a string")
     return Lexicon(
@@ -347,7 +384,9 @@ def compile_lexicons(lexicons: dict[str, Lexicon]) -> None:
         try:
             re.compile(lexicon.regex)
         except re.error as err:
-            raise RuleLoadError(f"{lexicon.file}: pattern of lexicon {name!r} is invalid: {err}") from err
+            raise RuleLoadError(
+                f"{lexicon.file}: pattern of lexicon {name!r} is invalid: {err}"
+            ) from err
         resolving.pop()
         return lexicon.regex
 
@@ -374,7 +413,11 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         raise RuleLoadError(f"{where}: examples must be a mapping with 'match' and 'no_match'")
     for kind in ("match", "no_match"):
         values = examples.get(kind)
-        if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+        ):
             raise RuleLoadError(f"{where}: examples.{kind} needs at least one sentence")
     requires = item.get("requires", [])
     if not isinstance(requires, list):
@@ -383,7 +426,9 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         if name not in lexicons:
             raise RuleLoadError(f"{where}: requires unknown lexicon {{{name}}}")
         if lexicons[name].pattern is not None:
-            raise RuleLoadError(f"{where}: requires {{{name}}}, a pattern lexicon; list phrase lexicons only")
+            raise RuleLoadError(
+                f"{where}: requires {{{name}}}, a pattern lexicon; list phrase lexicons only"
+            )
     priority = item.get("priority", 50)
     if not isinstance(priority, int):
         raise RuleLoadError(f"{where}: 'priority' must be an integer")
@@ -439,16 +484,24 @@ class ExampleFailure:
     fired: list[str]
 
     def describe(self) -> str:
-        expectation = "should match but did not" if self.kind == "match" else "should not match but did"
+        expectation = (
+            "should match but did not" if self.kind == "match" else "should not match but did"
+        )
         fired = ", ".join(self.fired) or "none"
-        return f"{self.file}: {self.rule_id} {expectation}:\n    {self.sentence}\n    rules that fired: {fired}"
+        return (
+            f"{self.file}: {self.rule_id} {expectation}:\n"
+            f"    {self.sentence}\n    rules that fired: {fired}"
+        )
 
 
 def run_examples(ruleset: RuleSet) -> tuple[int, list[ExampleFailure]]:
     """Run every rule's own examples; return (examples run, failures)."""
     run, failures = 0, []
     for rule in ruleset.rules:
-        for kind, sentences in (("match", rule.match_examples), ("no_match", rule.no_match_examples)):
+        for kind, sentences in (
+            ("match", rule.match_examples),
+            ("no_match", rule.no_match_examples),
+        ):
             for sentence in sentences:
                 run += 1
                 fired = ruleset.fired_ids(sentence)

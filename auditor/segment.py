@@ -19,13 +19,14 @@ from .ruleset import RuleSet
 BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 WORD_BEFORE = re.compile(r"([\w.]+)$")
 DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,4})(?:\s*\([^)\n]{1,40}\))?\s*[—–-]{1,2}\s+"
+    r"^(?:[A-Z][A-Z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,4})"  # WASHINGTON, NEW YORK
+    r"(?:\s*\([^)\n]{1,40}\))?\s*[—–-]{1,2}\s+"  # optional (Reuters), then the dash
 )
 BYLINE = re.compile(r"^(?:By|BY|by)\s+[A-Z][\w.'’\-]+(?:[\s,]+(?:and\s+)?[A-Z][\w.'’\-]+){0,8}\s*$")
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 HTML_COMMENT = re.compile(r"^<!--.*-->$", re.DOTALL)
 TERMINAL = tuple(".!?:;…\"”’')")
-OPENERS = "“\"‘'([" 
+OPENERS = "“\"‘'(["
 MAX_HEADING_WORDS = 14
 MAX_HEADLINE_WORDS = 30
 
@@ -57,18 +58,20 @@ class SegmentLexicons:
 def segment(text: str, lexicons: SegmentLexicons, body_start: int = 0) -> list[Statement]:
     """Split `text[body_start:]` into statements and skip segments, in order."""
     segments: list[Statement] = []
-    paragraph = 0
-    first = True
-    for start, end in paragraphs(text, body_start):
-        for seg_start, seg_end, kind, reason in classify_paragraph(text, start, end, lexicons, first):
+    for paragraph, (start, end) in enumerate(paragraphs(text, body_start)):
+        parts = classify_paragraph(text, start, end, lexicons, first=paragraph == 0)
+        for seg_start, seg_end, kind, reason in parts:
             segments.append(
                 Statement(
-                    index=len(segments), start=seg_start, end=seg_end,
-                    text=text[seg_start:seg_end], kind=kind, paragraph=paragraph, reason=reason,
+                    index=len(segments),
+                    start=seg_start,
+                    end=seg_end,
+                    text=text[seg_start:seg_end],
+                    kind=kind,
+                    paragraph=paragraph,
+                    reason=reason,
                 )
             )
-        first = False
-        paragraph += 1
     return segments
 
 
@@ -94,9 +97,7 @@ def paragraphs(text: str, body_start: int) -> Iterator[tuple[int, int]]:
             para_end = right
             next_start = line_end + 1
             following = text[next_start : next_start + 200].lstrip(" \t\r\xa0")
-            wrapped = (
-                newline != -1 and following[:1].islower() and not stripped.endswith(TERMINAL)
-            )
+            wrapped = newline != -1 and following[:1].islower() and not stripped.endswith(TERMINAL)
             if not wrapped:
                 yield para_start, para_end
                 para_start = None

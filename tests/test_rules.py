@@ -68,13 +68,28 @@ def test_same_id_overrides_a_built_in(tmp_path):
     [
         ("rules: [\n  - id: x\n", "not valid YAML"),
         (RULE.replace("{cue_verb}", "{no_such_lexicon}"), "unknown lexicon {no_such_lexicon}"),
-        (RULE.replace("      no_match: [Nobody said so.]\n", ""), "examples.no_match needs at least one"),
-        (RULE.replace("    examples:\n      match: [Zorblax said so.]\n      no_match: [Nobody said so.]\n", ""),
-         "'examples' is missing"),
+        (
+            RULE.replace("      no_match: [Nobody said so.]\n", ""),
+            "examples.no_match needs at least one",
+        ),
+        (
+            RULE.replace(
+                "    examples:\n      match: [Zorblax said so.]\n"
+                "      no_match: [Nobody said so.]\n",
+                "",
+            ),
+            "'examples' is missing",
+        ),
         (RULE.replace("label: named", "label: famous"), "label 'famous' is not one of"),
-        (RULE.replace("description: test", "description: test\n    colour: red"), "unknown key 'colour'"),
+        (
+            RULE.replace("description: test", "description: test\n    colour: red"),
+            "unknown key 'colour'",
+        ),
         (RULE.replace("'Zorblax {cue_verb}'", "'Zorblax ('"), "not a valid regex"),
-        (RULE.replace("    pattern:", "    requires: [nope]\n    pattern:"), "requires unknown lexicon"),
+        (
+            RULE.replace("    pattern:", "    requires: [nope]\n    pattern:"),
+            "requires unknown lexicon",
+        ),
         ("", "file is empty"),
         ("just: text\n", "expected a 'rules' list or a 'lexicon' name"),
         ("lexicon: Bad-Name\nentries: [a]\n", "lower_snake_case"),
@@ -92,7 +107,7 @@ def test_malformed_rule_files_are_load_errors_naming_file_and_key(tmp_path, text
 def test_missing_or_empty_rules_directory_is_an_error(tmp_path):
     with pytest.raises(RuleLoadError, match="does not exist"):
         RuleSet.load([tmp_path / "nowhere"])
-    with pytest.raises(RuleLoadError, match="no .yaml"):
+    with pytest.raises(RuleLoadError, match=r"no \.yaml"):
         RuleSet.load([tmp_path])
 
 

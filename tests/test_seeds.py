@@ -79,8 +79,13 @@ def test_every_seed_statement_is_labelled_per_spec(auditor, name, expected):
     assert len(audit.statements) == len(expected)
     for statement in audit.statements:
         want, detail = expected[statement.index]
-        got = (statement.index, statement.kind, statement.reason if want == SKIP else None,
-               statement.labels, statement.inherited)
+        got = (
+            statement.index,
+            statement.kind,
+            statement.reason if want == SKIP else None,
+            statement.labels,
+            statement.inherited,
+        )
         if want == SKIP:
             assert got == (statement.index, "skip", detail, [], False), statement.text
         else:
@@ -100,7 +105,10 @@ def test_seed_fields_name_sources_speakers_roles_and_quotes(auditor):
     by_index = {s.index: s for s in audit.statements}
     leavitt = by_index[18]
     assert (leavitt.speaker, leavitt.role, leavitt.cue) == (
-        "Karoline Leavitt", "White House Press Secretary", "defended")
+        "Karoline Leavitt",
+        "White House Press Secretary",
+        "defended",
+    )
     assert by_index[8].source == "a source close to the administration"
     assert by_index[8].quote == "It helps build chits with the US,"
     assert by_index[12].rules == ["anonymous.descriptor-cue", "denial.untrue"]
@@ -131,7 +139,12 @@ def test_seed_summary(auditor):
     assert summary["label_counts"]["named"] == 9
     assert summary["statements"] == 23 and summary["skipped"] == 7
     assert summary["named_sources"] == [
-        "Karoline Leavitt", "Rubio", "State Department", "Trump", "White House"]
+        "Karoline Leavitt",
+        "Rubio",
+        "State Department",
+        "Trump",
+        "White House",
+    ]
     assert summary["named_to_anonymous"] == pytest.approx(9 / 8, abs=1e-3)
     assert 0 < summary["readability"]["flesch_reading_ease"] < 100
     json.dumps(summary)  # serialisable

@@ -24,20 +24,27 @@ def body(text: str) -> str:
 
 
 def test_abbreviations_initials_and_decimals_do_not_split():
-    text = body("Sen. John F. Kennedy Jr. met Gov. Smith on Sept. 2 at No. 10 Main St. with "
-                "the U.S. envoy, who paid $3.5 million to Acme Inc. for the deal.")
+    text = body(
+        "Sen. John F. Kennedy Jr. met Gov. Smith on Sept. 2 at No. 10 Main St. with "
+        "the U.S. envoy, who paid $3.5 million to Acme Inc. for the deal."
+    )
     assert len(statements(text)) == 1
 
 
 def test_sentence_final_abbreviation_splits_before_a_sentence_opener():
     assert statements(body("He moved to the U.S. The next day he left.")) == [
-        "He moved to the U.S.", "The next day he left."]
+        "He moved to the U.S.",
+        "The next day he left.",
+    ]
 
 
 def test_quotes_spanning_sentences_become_several_statements():
     text = body("“It helps. It really does,” she said. “Smart, funny, humble.”")
-    assert statements(text) == ["“It helps.", "It really does,” she said.",
-                                "“Smart, funny, humble.”"]
+    assert statements(text) == [
+        "“It helps.",
+        "It really does,” she said.",
+        "“Smart, funny, humble.”",
+    ]
 
 
 def test_straight_quotes_and_questions():
@@ -47,29 +54,43 @@ def test_straight_quotes_and_questions():
 
 def test_dateline_is_skipped_and_the_sentence_kept():
     result = parts(body("WASHINGTON — Officials met on Monday."))
-    assert result[1:] == [("skip", "dateline", "WASHINGTON —"),
-                          ("statement", None, "Officials met on Monday.")]
+    assert result[1:] == [
+        ("skip", "dateline", "WASHINGTON —"),
+        ("statement", None, "Officials met on Monday."),
+    ]
     result = parts(body("LONDON (Reuters) - Prices rose."))
     assert result[1][1] == "dateline" and result[2][2] == "Prices rose."
 
 
 def test_headline_heading_caption_and_furniture_are_skips_with_reasons():
-    text = ("Exclusive | Qatar floated as new home\n\n"
-            "The talks went on.\n\n"
-            "POSSIBLE STRIKES WITHIN TERRITORIAL WATERS\n\n"
-            "The president waves to supporters. Getty Images\n"
-            "A view of the harbour. Xinhua/Shutterstock\n"
-            "Boats at sea. X/@PeteHegseth\n\n"
-            "Story Continued Below\n\nSource link\n\nRelated Posts\n\nFor you\n\n"
-            "Sign up for Daily Newsletters\n\nADVERTISEMENT\n\nBy Jane Smith and John Doe\n\n"
-            "Key Findings From The Report\n\nIt ended.")
+    text = (
+        "Exclusive | Qatar floated as new home\n\n"
+        "The talks went on.\n\n"
+        "POSSIBLE STRIKES WITHIN TERRITORIAL WATERS\n\n"
+        "The president waves to supporters. Getty Images\n"
+        "A view of the harbour. Xinhua/Shutterstock\n"
+        "Boats at sea. X/@PeteHegseth\n\n"
+        "Story Continued Below\n\nSource link\n\nRelated Posts\n\nFor you\n\n"
+        "Sign up for Daily Newsletters\n\nADVERTISEMENT\n\nBy Jane Smith and John Doe\n\n"
+        "Key Findings From The Report\n\nIt ended."
+    )
     reasons = [(kind, reason) for kind, reason, _ in parts(text)]
     assert reasons == [
-        ("skip", "headline"), ("statement", None), ("skip", "heading"),
-        ("skip", "caption"), ("skip", "caption"), ("skip", "caption"),
-        ("skip", "furniture"), ("skip", "furniture"), ("skip", "furniture"),
-        ("skip", "furniture"), ("skip", "furniture"), ("skip", "furniture"),
-        ("skip", "byline"), ("skip", "heading"), ("statement", None),
+        ("skip", "headline"),
+        ("statement", None),
+        ("skip", "heading"),
+        ("skip", "caption"),
+        ("skip", "caption"),
+        ("skip", "caption"),
+        ("skip", "furniture"),
+        ("skip", "furniture"),
+        ("skip", "furniture"),
+        ("skip", "furniture"),
+        ("skip", "furniture"),
+        ("skip", "furniture"),
+        ("skip", "byline"),
+        ("skip", "heading"),
+        ("statement", None),
     ]
 
 
@@ -81,7 +102,10 @@ def test_non_breaking_spaces_are_kept_in_offsets():
 def test_wrapped_lines_join_into_one_paragraph():
     text = body("The senator said the bill\nwould pass next week.\nIt did not.")
     segs = [s for s in segment(text, LEXICONS) if s.is_statement]
-    assert [s.text for s in segs] == ["The senator said the bill\nwould pass next week.", "It did not."]
+    assert [s.text for s in segs] == [
+        "The senator said the bill\nwould pass next week.",
+        "It did not.",
+    ]
     assert segs[0].paragraph != segs[1].paragraph
 
 
@@ -109,10 +133,37 @@ def test_any_text_segments_with_exact_offsets_and_nothing_dropped(text):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from([
-    "Mr.", "U.S.", "said", "“", "”", '"', "Sept.", "3.5", "—", "WASHINGTON", "\n", "\n\n",
-    "Getty Images", "officials", "The", ".", "?", " ", "\xa0", "a source said", "No.", "J.",
-]), max_size=40).map(" ".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Mr.",
+                "U.S.",
+                "said",
+                "“",
+                "”",
+                '"',
+                "Sept.",
+                "3.5",
+                "—",
+                "WASHINGTON",
+                "\n",
+                "\n\n",
+                "Getty Images",
+                "officials",
+                "The",
+                ".",
+                "?",
+                " ",
+                "\xa0",
+                "a source said",
+                "No.",
+                "J.",
+            ]
+        ),
+        max_size=40,
+    ).map(" ".join)
+)
 def test_newsy_fragments_segment_and_label_without_error(text):
     from auditor.model import Document
     from auditor.pipeline import Auditor
