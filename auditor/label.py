@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .model import REACTION_LABELS, SOURCE_LABELS, Document, Statement
-from .ruleset import RuleMatch, RuleSet, first_words
+from .ruleset import RuleMatch, RuleSet
 
 # Inheritance is engine behaviour, not a pattern; it is named like a rule so
 # every label can still be explained (`auditor rules explain inherit.quote-span`).
@@ -84,7 +84,7 @@ class Labeller:
 
     def label(self, document: Document, statements: list[Statement]) -> list[Statement]:
         body = [s for s in statements if s.is_statement]
-        fired = [self.ruleset.fire(s.text, first_words(s.text)) for s in body]
+        fired = [self.ruleset.fire(s.text) for s in body]
         context = Context(own_outlets=self._own_outlets(document, fired))
         quotes = quote_states(body)
         for statement, matches, quote in zip(body, fired, quotes, strict=True):
@@ -289,6 +289,17 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
         if statement.paragraph != paragraph:
             open_quote, paragraph = False, statement.paragraph
         text = statement.text
+        if '"' not in text and "“" not in text and "”" not in text:
+            inside = text.strip() if open_quote else None
+            states.append(
+                QuoteState(
+                    text=inside,
+                    starts_inside=open_quote,
+                    ends_inside=open_quote,
+                    all_quote=open_quote,
+                )
+            )
+            continue
         state = QuoteState(starts_inside=open_quote)
         state.opens_with_quote = text[:1] in (OPEN_QUOTES, STRAIGHT_QUOTE)
         pieces: list[str] = []

@@ -27,7 +27,7 @@ class Document:
     body_start: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Statement:
     """A sentence of the body (`kind="statement"`) or skipped text (`kind="skip"`)."""
 

@@ -50,37 +50,17 @@ RULE_KEYS = {
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"}
 OUTLET_ROLES = {"credited", "own", "either"}
-ANCHORS = {"clause"}
+ANCHORS = {"clause", "start"}
 REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # Where a clause-anchored rule is tried: the statement start and after clause
 # openers (punctuation, quotes, conjunctions). Trying `match()` at these few
 # places instead of `search()` at every character is what keeps labelling fast.
-CLAUSE_PUNCTUATION = re.compile(r"[,;:—–(“\"”‘]\s*")
-CLAUSE_WORDS = (
-    "and",
-    "but",
-    "But",
-    "that",
-    "as",
-    "As",
-    "while",
-    "after",
-    "because",
-    "where",
-    "when",
-    "since",
-    "although",
-    "though",
-    "if",
-    "If",
-)
-CLAUSE_WORD = re.compile(r"\b(?:" + "|".join(CLAUSE_WORDS) + r")\s+")
+CLAUSE_WORDS = "and but But that as As while after because where when since although though if If"
+# Conjunctions are matched with their surrounding spaces so that the regex engine
+# scans for literal prefixes instead of trying an alternation at every position.
+CLAUSE_OPENER = re.compile(r"[,;:—–(“\"”‘]\s*| (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
+LEADING_CLAUSE_WORD = re.compile(r"(?:" + "|".join(CLAUSE_WORDS.split()) + r")\s+")
 WORD = re.compile(r"\w+")
-
-
-def first_words(text: str) -> set[str]:
-    """Lower-cased word tokens, the unit the prefilter compares."""
-    return set(WORD.findall(text.lower()))
 
 
 def trigger_word(phrase: str) -> str:
@@ -237,10 +217,10 @@ class RuleSet:
         return digest.hexdigest()[:16]
 
     # -- matching ----------------------------------------------------------
-    def fire(self, text: str, words: set[str] | None = None) -> list[RuleMatch]:
+    def fire(self, text: str, words: Iterable[str] | None = None) -> list[RuleMatch]:
         """Every rule that matches `text`, highest priority first."""
         if words is None:
-            words = first_words(text)
+            words = WORD.findall(text.lower())
         matches = []
         anchors: list[int] | None = None
         present = 0
@@ -253,6 +233,8 @@ class RuleSet:
                 if anchors is None:
                     anchors = clause_starts(text)
                 found = first_match_at(rule.regex, text, anchors)  # type: ignore[arg-type]
+            elif rule.anchor == "start":
+                found = rule.regex.match(text)  # type: ignore[union-attr]
             else:
                 found = rule.regex.search(text)  # type: ignore[union-attr]
             if found:
@@ -267,17 +249,10 @@ class RuleSet:
 def clause_starts(text: str) -> list[int]:
     """Positions where a clause-anchored rule may start matching."""
     starts = [0]
-    starts.extend(m.end() for m in CLAUSE_PUNCTUATION.finditer(text))
-    # Scanning for the words with str.find is far cheaper than a regex
-    # alternation tried at every position; the regex then checks word edges.
-    for word in CLAUSE_WORDS:
-        position = text.find(word + " ")
-        while position != -1:
-            found = CLAUSE_WORD.match(text, position)
-            if found and (position == 0 or not text[position - 1].isalnum()):
-                starts.append(found.end())
-            position = text.find(word + " ", position + 1)
-    starts.sort()
+    leading = LEADING_CLAUSE_WORD.match(text)
+    if leading:
+        starts.append(leading.end())
+    starts.extend(m.end() for m in CLAUSE_OPENER.finditer(text))
     return starts
 
 
@@ -291,8 +266,16 @@ def first_match_at(regex: re.Pattern[str], text: str, positions: list[int]) -> r
 
 # -- parsing helpers -------------------------------------------------------
 def builtin_rule_files() -> list[tuple[str, str]]:
-    """(display path, text) of every YAML file shipped in the auditor.rules package."""
-    root = resources.files("auditor.rules")
+    """(display path, text) of every built-in rule and lexicon YAML file.
+
+    Installed, they are the package `auditor.rules`; run from a source checkout
+    without installing (or with the checkout shadowing the install), they are
+    the `rules/` folder beside the package.
+    """
+    try:
+        root: Any = resources.files("auditor.rules")
+    except ModuleNotFoundError:
+        root = Path(__file__).resolve().parent.parent / "rules"
     found: list[tuple[str, str]] = []
 
     def walk(node: Any, prefix: str) -> None:
@@ -302,7 +285,8 @@ def builtin_rule_files() -> list[tuple[str, str]]:
             elif child.name.endswith((".yaml", ".yml")):
                 found.append((f"rules/{prefix}{child.name}", child.read_text(encoding="utf-8")))
 
-    walk(root, "")
+    if root.is_dir():
+        walk(root, "")
     if not found:
         raise RuleLoadError("rules/: the built-in rule files are missing from the installation")
     return found
@@ -441,6 +425,8 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     anchor = item.get("anchor")
     if anchor is not None and anchor not in ANCHORS:
         raise RuleLoadError(f"{where}: anchor must be one of {sorted(ANCHORS)}")
+    if anchor is None and str(item["pattern"]).lstrip().startswith("^"):
+        anchor = "start"  # a pattern anchored at ^ needs one match() attempt, not a search
     flags = item.get("flags", [])
     if flags not in ([], ["ignorecase"]):
         raise RuleLoadError(f"{where}: 'flags' may only be [ignorecase]")

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import load_records, peak_rss_mb, read_lines  # noqa: E402
+from common import load_records, peak_rss_mb, read_lines
 
-from auditor.ingest import document_from_record  # noqa: E402
-from auditor.pipeline import Auditor  # noqa: E402
+from auditor.ingest import document_from_record
+from auditor.pipeline import Auditor
 
 NAIVE_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
