@@ -125,6 +125,8 @@ class Labeller:
     def _label_directly(
         self, statement: Statement, matches: list[RuleMatch], context: Context
     ) -> None:
+        if not matches:
+            return
         accepted: list[RuleMatch] = []
         for match in matches:  # highest priority first
             outlet = match.groups.get("outlet")

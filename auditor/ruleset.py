@@ -156,6 +156,7 @@ class RuleSet:
             for word in words:
                 self._word_bits[word] = self._word_bits.get(word, 0) | (1 << bit)
         self._trigger_words = frozenset(self._word_bits)
+        self._rules_for_bits: dict[int, list[Rule]] = {}
         self.hash = self._hash()
 
     # -- loading -----------------------------------------------------------
@@ -224,11 +225,13 @@ class RuleSet:
         matches = []
         anchors: list[int] | None = None
         present = 0
-        for word in self._trigger_words.intersection(words):
+        for word in self._trigger_words.intersection(words):  # any iterable of words
             present |= self._word_bits[word]
-        for rule, needed in self._requirements:
-            if needed & present != needed:
-                continue
+        rules = self._rules_for_bits.get(present)
+        if rules is None:
+            rules = [rule for rule, needed in self._requirements if needed & present == needed]
+            self._rules_for_bits[present] = rules
+        for rule in rules:
             if rule.anchor == "clause":
                 if anchors is None:
                     anchors = clause_starts(text)
@@ -335,11 +338,6 @@ def parse_lexicon(path: str, data: dict[str, Any]) -> Lexicon:
         pattern=pattern.strip() if pattern else None,
         case_sensitive=bool(data.get("case_sensitive", True)),
     )
-
-
-def phrase_regex(phrase: str) -> str:
-    """A literal phrase as regex: escaped, any run of spaces matching any whitespace."""
-    return r"\s+".join(re.escape(part) for part in phrase.split())
 
 
 SPACE = " "  # trie token standing for any run of whitespace

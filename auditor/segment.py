@@ -18,6 +18,8 @@ from .ruleset import RuleSet
 # A candidate sentence end: terminal punctuation, closing quotes/brackets, space.
 BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 WORD_BEFORE = re.compile(r"([\w.]+)$")
+NEXT_CHAR = re.compile(r"\s*(\S)")
+NEXT_WORD = re.compile(r"[\w’']+")
 DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,4})"  # WASHINGTON, NEW YORK
     r"(?:\s*\([^)\n]{1,40}\))?\s*[—–-]{1,2}\s+"  # optional (Reuters), then the dash
@@ -143,12 +145,14 @@ def skip_reason(body: str, lex: SegmentLexicons, first: bool) -> str | None:
         return "dateline"
     if ends_open and lex.caption.search(body, max(0, len(body) - 120)):
         return "caption"
+    if not ends_open:
+        return None
     words = body.split()
-    if first and ends_open and len(words) <= MAX_HEADLINE_WORDS:
+    if first and len(words) <= MAX_HEADLINE_WORDS:
         return "headline"
-    if ends_open and len(words) <= MAX_HEADING_WORDS and is_heading_case(words):
+    if len(words) <= MAX_HEADING_WORDS and is_heading_case(words):
         return "heading"
-    if ends_open and len(words) <= 3:
+    if len(words) <= 3:
         return "fragment"
     return None
 
@@ -183,10 +187,10 @@ def sentences(text: str, start: int, end: int, lex: SegmentLexicons) -> Iterator
 
 def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bool:
     """Decide whether the punctuation at chunk[stop] ends a sentence."""
-    rest = chunk[cut:].lstrip()
-    if not rest:
+    next_char = NEXT_CHAR.match(chunk, cut)
+    if not next_char:
         return False
-    following = rest[0]
+    following = next_char.group(1)
     if not (following.isupper() or following.isdigit() or following in OPENERS):
         return False
     if chunk[stop] != ".":
@@ -196,14 +200,14 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
     before = WORD_BEFORE.search(chunk, max(0, stop - 40), stop)
     if not before:
         return True
-    word = before.group(1).strip(".")
+    word = before.group(1).strip(".")  # "U.S" for "U.S.", "Mr" for "Mr."
     if len(word) == 1 and word.isalpha() and word.isupper():
         return False  # an initial: "John F. Kennedy"
     if word in lex.number_abbreviations:
         return not following.isdigit()
     if word in lex.abbreviations or word.lower() in ("a.m", "p.m"):
         if word in lex.final_abbreviations:
-            next_word = re.match(r"[\w’']+", rest)
+            next_word = NEXT_WORD.match(chunk, next_char.start(1))
             return bool(next_word) and next_word.group(0) in lex.openers
         return False
     return True
