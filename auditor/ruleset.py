@@ -50,7 +50,7 @@ RULE_KEYS = {
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"}
 OUTLET_ROLES = {"credited", "own", "either"}
-ANCHORS = {"clause", "start"}
+ANCHORS = {"clause", "name", "start"}
 REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # Where a clause-anchored rule is tried: the statement start and after clause
 # openers (punctuation, quotes, conjunctions). Trying `match()` at these few
@@ -59,6 +59,8 @@ CLAUSE_WORDS = "and but But that as As while after because where when since alth
 # Conjunctions are matched with their surrounding spaces so that the regex engine
 # scans for literal prefixes instead of trying an alternation at every position.
 CLAUSE_OPENER = re.compile(r"[,;:—–(“\"”‘]\s*| (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
+# A clause start where a proper name can begin (`anchor: name`).
+NAME_START = re.compile(r"[A-ZÀ-ÖØ-Þ]|the\s")
 LEADING_CLAUSE_WORD = re.compile(r"(?:" + "|".join(CLAUSE_WORDS.split()) + r")\s+")
 WORD = re.compile(r"\w+")
 
@@ -69,7 +71,7 @@ def trigger_word(phrase: str) -> str:
     "has said" triggers on "said", "did not respond" on "respond": a phrase's
     longest word is its most distinctive, so the prefilter stays selective.
     """
-    return max(WORD.findall(phrase.lower()), key=len)
+    return max(WORD.findall(phrase), key=len)
 
 
 @dataclass
@@ -154,7 +156,10 @@ class RuleSet:
         self._word_bits: dict[str, int] = {}
         for bit, words in enumerate(trigger_sets):
             for word in words:
-                self._word_bits[word] = self._word_bits.get(word, 0) | (1 << bit)
+                # Statements are not lower-cased (that costs a copy per statement):
+                # each trigger is indexed as written, Capitalised and UPPER CASE.
+                for variant in {word, word.lower(), word.capitalize(), word.upper()}:
+                    self._word_bits[variant] = self._word_bits.get(variant, 0) | (1 << bit)
         self._trigger_words = frozenset(self._word_bits)
         self._rules_for_bits: dict[int, list[Rule]] = {}
         self.hash = self._hash()
@@ -221,7 +226,7 @@ class RuleSet:
     def fire(self, text: str, words: Iterable[str] | None = None) -> list[RuleMatch]:
         """Every rule that matches `text`, highest priority first."""
         if words is None:
-            words = WORD.findall(text.lower())
+            words = WORD.findall(text)
         matches = []
         anchors: list[int] | None = None
         present = 0
@@ -231,11 +236,18 @@ class RuleSet:
         if rules is None:
             rules = [rule for rule, needed in self._requirements if needed & present == needed]
             self._rules_for_bits[present] = rules
+        name_anchors: list[int] | None = None
         for rule in rules:
             if rule.anchor == "clause":
                 if anchors is None:
                     anchors = clause_starts(text)
                 found = first_match_at(rule.regex, text, anchors)  # type: ignore[arg-type]
+            elif rule.anchor == "name":
+                if name_anchors is None:
+                    if anchors is None:
+                        anchors = clause_starts(text)
+                    name_anchors = [p for p in anchors if NAME_START.match(text, p)]
+                found = first_match_at(rule.regex, text, name_anchors)  # type: ignore[arg-type]
             elif rule.anchor == "start":
                 found = rule.regex.match(text)  # type: ignore[union-attr]
             else:
@@ -492,7 +504,7 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         match_examples=examples["match"],
         no_match_examples=examples["no_match"],
         outlet_role=outlet_role,
-        triggers=frozenset(t.lower() for t in triggers),
+        triggers=frozenset(triggers),
         anchor=anchor,
         case_insensitive=bool(flags),
         regex=regex,

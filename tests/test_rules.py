@@ -125,3 +125,20 @@ def test_rules_hash_changes_with_the_rules(tmp_path):
 def test_yaml_boolean_lexicon_entries_are_caught(tmp_path):
     with pytest.raises(RuleLoadError, match=r"entries\[1\].*quote it"):
         RuleSet.load([write(tmp_path, "lexicon: thing\nentries: [maybe, No]\n")])
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The deal collapsed, as first reported by ProPublica.",
+        "THE DEAL COLLAPSED, AS FIRST REPORTED BY PROPUBLICA.",
+        "the deal collapsed, as first reported by ProPublica.",
+    ],
+)
+def test_prefilter_matches_trigger_words_in_any_case(sentence):
+    assert "outlet.reported" in RULESET.fired_ids(sentence) or sentence.isupper()
+    if not sentence.isupper():
+        return
+    # upper-case text still passes the prefilter; the case-sensitive pattern decides
+    words = {"REPORTED", "PROPUBLICA"}
+    assert words & RULESET._trigger_words
