@@ -83,12 +83,13 @@ class Labeller:
         self._role_split = re.compile(rf"^(?P<role>.*\b{title}\.?)\s+(?P<speaker>[A-ZÀ-ÖØ-Þ].*)$")
 
     def label(self, document: Document, statements: list[Statement]) -> list[Statement]:
-        body = [s for s in statements if s.is_statement]
+        body = [s for s in statements if s.kind == "statement"]
         fired = [self.ruleset.fire(s.text) for s in body]
         context = Context(own_outlets=self._own_outlets(document, fired))
         quotes = quote_states(body)
         for statement, matches, quote in zip(body, fired, quotes, strict=True):
-            statement.quote = quote.text
+            # a statement wholly inside a running quote has no marks of its own
+            statement.quote = statement.text if quote is INSIDE_QUOTE else quote.text
             self._label_directly(statement, matches, context)
         self._inherit(body, quotes)
         for statement in body:
@@ -244,8 +245,11 @@ def inherit(statement: Statement, origin: Statement, rule_id: str) -> None:
     statement.rules = [*statement.rules, rule_id]
 
 
+SOURCE_LABEL_SET = frozenset(SOURCE_LABELS)
+
+
 def has_source(statement: Statement) -> bool:
-    return any(label in SOURCE_LABELS for label in statement.labels)
+    return not SOURCE_LABEL_SET.isdisjoint(statement.labels)
 
 
 def antecedent_labels(last: Statement | None) -> list[str]:
@@ -279,6 +283,10 @@ def outlet_tokens(name: str) -> set[str]:
     return {w for w in words if w not in ("the", "news", "s")} or set(words)
 
 
+NO_QUOTE = QuoteState()  # shared: a statement with no quote marks, outside any quote
+INSIDE_QUOTE = QuoteState(starts_inside=True, ends_inside=True, all_quote=True)
+
+
 def quote_states(body: list[Statement]) -> list[QuoteState]:
     """For each statement: its quoted text and whether a quote is open at its edges.
 
@@ -292,15 +300,7 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
             open_quote, paragraph = False, statement.paragraph
         text = statement.text
         if '"' not in text and "“" not in text and "”" not in text:
-            inside = text.strip() if open_quote else None
-            states.append(
-                QuoteState(
-                    text=inside,
-                    starts_inside=open_quote,
-                    ends_inside=open_quote,
-                    all_quote=open_quote,
-                )
-            )
+            states.append(INSIDE_QUOTE if open_quote else NO_QUOTE)
             continue
         state = QuoteState(starts_inside=open_quote)
         state.opens_with_quote = text[:1] in (OPEN_QUOTES, STRAIGHT_QUOTE)

@@ -148,3 +148,17 @@ def test_seed_summary(auditor):
     assert summary["named_to_anonymous"] == pytest.approx(9 / 8, abs=1e-3)
     assert 0 < summary["readability"]["flesch_reading_ease"] < 100
     json.dumps(summary)  # serialisable
+
+
+def test_quote_text_of_a_sentence_inside_a_running_quote(auditor):
+    from auditor.model import Document
+
+    text = "A Headline\n\n“First part. Middle part without marks. Last part,” the official said."
+    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    assert [s.quote for s in statements] == [
+        "First part.",
+        "Middle part without marks.",
+        "Last part,",
+    ]
+    assert [s.labels for s in statements] == [["anonymous"]] * 3
+    assert [s.inherited for s in statements] == [True, True, False]
