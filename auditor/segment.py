@@ -18,6 +18,7 @@ from .ruleset import RuleSet
 # A candidate sentence end: terminal punctuation, closing quotes/brackets, space.
 BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)")
 WORD_BEFORE = re.compile(r"([\w.]+)$")
+NONBLANK_LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text without surrounding space
 NEXT_CHAR = re.compile(r"\s*(\S)")
 NEXT_WORD = re.compile(r"[\w’']+")
 DATELINE = re.compile(
@@ -27,7 +28,7 @@ DATELINE = re.compile(
 BYLINE = re.compile(r"^(?:By|BY|by)\s+[A-Z][\w.'’\-]+(?:[\s,]+(?:and\s+)?[A-Z][\w.'’\-]+){0,8}\s*$")
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 HTML_COMMENT = re.compile(r"^<!--.*-->$", re.DOTALL)
-TERMINAL = tuple(".!?:;…\"”’')")
+TERMINAL = ".!?:;…\"”’')"
 OPENERS = "“\"‘'(["
 MAX_HEADING_WORDS = 14
 MAX_HEADLINE_WORDS = 30
@@ -81,34 +82,23 @@ def paragraphs(text: str, body_start: int) -> Iterator[tuple[int, int]]:
     """(start, end) of each non-blank paragraph, trimmed of surrounding whitespace.
 
     A line break ends a paragraph unless the line is plainly wrapped: it does not
-    end in terminal punctuation and the next line starts in lower case.
+    end in terminal punctuation and the very next line starts in lower case.
     """
-    position = body_start
-    length = len(text)
+    lines = [(m.start(), m.end()) for m in NONBLANK_LINE.finditer(text, body_start)]
     para_start = None
-    while position < length:
-        newline = text.find("\n", position)
-        line_end = length if newline == -1 else newline
-        line = text[position:line_end]
-        stripped = line.strip()
-        if stripped:
-            left = position + (len(line) - len(line.lstrip()))
-            right = position + len(line.rstrip())
-            if para_start is None:
-                para_start = left
-            para_end = right
-            next_start = line_end + 1
-            following = text[next_start : next_start + 200].lstrip(" \t\r\xa0")
-            wrapped = newline != -1 and following[:1].islower() and not stripped.endswith(TERMINAL)
-            if not wrapped:
-                yield para_start, para_end
-                para_start = None
-        elif para_start is not None:
-            yield para_start, para_end
+    for number, (start, end) in enumerate(lines):
+        if para_start is None:
+            para_start = start
+        following = lines[number + 1][0] if number + 1 < len(lines) else None
+        wrapped = (
+            following is not None
+            and text[following].islower()
+            and text[end - 1] not in TERMINAL
+            and text.count("\n", end, following) == 1
+        )
+        if not wrapped:
+            yield para_start, end
             para_start = None
-        position = line_end + 1
-    if para_start is not None:
-        yield para_start, para_end
 
 
 def classify_paragraph(
@@ -138,7 +128,7 @@ def skip_reason(body: str, lex: SegmentLexicons, first: bool) -> str | None:
         return "furniture"
     if MARKDOWN_HEADING.match(body):
         return "heading"
-    ends_open = not body.endswith(TERMINAL)
+    ends_open = body[-1] not in TERMINAL
     if short and BYLINE.match(body):
         return "byline"
     if short and DATELINE.fullmatch(body + " "):
