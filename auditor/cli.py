@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .commands import register_all
 from .errors import AuditorError, InputError
 from .ingest import DEFAULT_MAX_BYTES, read_document
 from .label import INHERITANCE_RULES
@@ -186,6 +187,9 @@ def rules_explain(
         *[f"  - {s}" for s in rule.no_match_examples],
     ]
     typer.echo("\n".join(lines))
+
+
+register_all(app)
 
 
 def main() -> None:

@@ -296,6 +296,8 @@ def builtin_rule_files() -> list[tuple[str, str]]:
     def walk(node: Any, prefix: str) -> None:
         for child in sorted(node.iterdir(), key=lambda c: c.name):
             if child.is_dir() and not child.name.startswith("__"):
+                if prefix == "" and child.name in NOT_LABEL_RULES:
+                    continue
                 walk(child, f"{prefix}{child.name}/")
             elif child.name.endswith((".yaml", ".yml")):
                 found.append((f"rules/{prefix}{child.name}", child.read_text(encoding="utf-8")))
