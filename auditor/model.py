@@ -67,6 +67,8 @@ class ArticleAudit:
     statements: list[Statement]
     summary: dict[str, Any]
     provenance: dict[str, Any] | None = None
+    score: dict[str, Any] | None = None
+    findings: list[dict[str, Any]] | None = None
 
     @property
     def body_statements(self) -> list[Statement]:
@@ -81,6 +83,8 @@ class ArticleAudit:
             "statements": [s.to_dict() for s in self.statements],
             "summary": self.summary,
         }
-        if self.provenance is not None:
-            data["provenance"] = self.provenance
+        for name in ("provenance", "score", "findings"):
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
         return data

@@ -51,6 +51,9 @@ RULE_KEYS = {
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"}
 OUTLET_ROLES = {"credited", "own", "either"}
 ANCHORS = {"clause", "name", "start"}
+# Sub-folders of rules/ that hold other data than labelling rules and lexicons
+# (editorial checks have their own schema and loader).
+NOT_LABEL_RULES = {"checks"}
 REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # Where a clause-anchored rule is tried: the statement start and after clause
 # openers (punctuation, quotes, conjunctions). Trying `match()` at these few
@@ -177,7 +180,11 @@ class RuleSet:
             if not folder.is_dir():
                 raise RuleLoadError(f"{directory}: rules directory does not exist")
             sources.append(str(folder))
-            files = sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml"))
+            files = [
+                file
+                for file in sorted(folder.rglob("*.yaml")) + sorted(folder.rglob("*.yml"))
+                if not NOT_LABEL_RULES.intersection(file.relative_to(folder).parts[:-1])
+            ]
             if not files:
                 raise RuleLoadError(f"{directory}: no .yaml rule or lexicon files found")
             for file in files:
