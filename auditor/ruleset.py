@@ -52,8 +52,8 @@ LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"
 OUTLET_ROLES = {"credited", "own", "either"}
 ANCHORS = {"clause", "name", "start"}
 # Sub-folders of rules/ that hold other data than labelling rules and lexicons
-# (editorial checks have their own schema and loader).
-NOT_LABEL_RULES = {"checks"}
+# (editorial checks and provenance signals have their own schema and loader).
+NOT_LABEL_RULES = {"checks", "provenance"}
 REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # Where a clause-anchored rule is tried: the statement start and after clause
 # openers (punctuation, quotes, conjunctions). Trying `match()` at these few
