@@ -40,8 +40,9 @@ INHERITANCE_RULES = {
 }
 OPEN_QUOTES = "“"
 CLOSE_QUOTES = "”"
-STRAIGHT_QUOTE = '"'
-QUOTE_MARK = re.compile(r'[“”"]')
+STRAIGHT_QUOTES = ('"', "''")  # '' is how some archives (NYT) write a double quote
+QUOTE_MARK = re.compile(r"''|[“”\"]")
+QUOTE_STARTS = ("“", '"', "''")
 WORD_CHAR = re.compile(r"\w")
 LEADING_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 NAME_RUN = re.compile(
@@ -299,23 +300,23 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
         if statement.paragraph != paragraph:
             open_quote, paragraph = False, statement.paragraph
         text = statement.text
-        if '"' not in text and "“" not in text and "”" not in text:
+        if '"' not in text and "“" not in text and "”" not in text and "''" not in text:
             states.append(INSIDE_QUOTE if open_quote else NO_QUOTE)
             continue
         state = QuoteState(starts_inside=open_quote)
-        state.opens_with_quote = text[:1] in (OPEN_QUOTES, STRAIGHT_QUOTE)
+        state.opens_with_quote = text.startswith(QUOTE_STARTS)
         pieces: list[str] = []
         outside: list[str] = []
         position = 0
         for mark in QUOTE_MARK.finditer(text):
             char, at = mark.group(0), mark.start()
-            opening = char == OPEN_QUOTES or (char == STRAIGHT_QUOTE and not open_quote)
+            opening = char == OPEN_QUOTES or (char in STRAIGHT_QUOTES and not open_quote)
             (pieces if open_quote else outside).append(text[position:at])
             if opening:
                 open_quote = True
             elif open_quote:
                 open_quote = False
-            position = at + 1
+            position = mark.end()
         (pieces if open_quote else outside).append(text[position:])
         quoted = " ".join(p.strip() for p in pieces if p.strip())
         state.text = quoted or None

@@ -61,7 +61,7 @@ REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 CLAUSE_WORDS = "and but But that as As while after because where when since although though if If"
 # Conjunctions are matched with their surrounding spaces so that the regex engine
 # scans for literal prefixes instead of trying an alternation at every position.
-CLAUSE_OPENER = re.compile(r"[,;:—–(“\"”‘]\s*| (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
+CLAUSE_OPENER = re.compile(r"[,;:—–(“\"”‘']+\s*| (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
 # A clause start where a proper name can begin (`anchor: name`).
 NAME_START = re.compile(r"[A-ZÀ-ÖØ-Þ]|the\s")
 LEADING_CLAUSE_WORD = re.compile(r"(?:" + "|".join(CLAUSE_WORDS.split()) + r")\s+")
