@@ -139,13 +139,13 @@ class Labeller:
                 and self._is_own(outlet, context)
             ):
                 continue  # the article's own reporting, not another outlet's
-            if match.rule.group == "source" and any(
-                overlaps(match, other) for other in accepted if other.rule.group == "source"
-            ):
+            if any(competes(match, other) for other in accepted):
                 continue
             accepted.append(match)
         labels: list[str] = []
-        primary: RuleMatch | None = None
+        sources = [m for m in accepted if m.rule.group in ("speaker", "medium")]
+        speaker = next((m for m in sources if m.rule.group == "speaker"), None)
+        primary = sources[0] if sources else None  # the highest-priority source match
         for match in accepted:
             for label in match.rule.labels:
                 if label == "hedge":
@@ -154,16 +154,12 @@ class Labeller:
                     labels.extend(antecedent_labels(context.last_source))
                 else:
                     labels.append(label)
-            if (
-                primary is None
-                and match.rule.group == "source"
-                and "hedge" not in match.rule.labels
-            ):
-                primary = match
         statement.labels = ordered(labels)
         statement.rules = [match.rule.id for match in accepted]
         if primary is not None:
             self._fill_fields(statement, primary, context)
+            if speaker is not None and speaker is not primary:
+                self._fill_speaker(statement, speaker, context)
         if any(label in SOURCE_LABELS for label in statement.labels):
             context.last_source = statement
 
@@ -180,6 +176,18 @@ class Labeller:
         statement.speaker = groups.get("speaker")
         if "named" in statement.labels and source and not statement.speaker:
             self._split_role(statement, source)
+
+    def _fill_speaker(self, statement: Statement, match: RuleMatch, context: Context) -> None:
+        """Who spoke, when the statement's source is where it was said ("X told CNN")."""
+        groups = normalised_groups(match.groups)
+        if "antecedent" in match.rule.labels and context.last_source is not None:
+            statement.speaker = context.last_source.speaker
+            statement.role = context.last_source.role
+        elif "named" in match.rule.labels:
+            statement.role = groups.get("role")
+            statement.speaker = groups.get("speaker")
+            if not statement.speaker and groups.get("source"):
+                self._split_role(statement, groups["source"])
 
     def _split_role(self, statement: Statement, source: str) -> None:
         """'White House Press Secretary Karoline Leavitt' -> role + speaker."""
@@ -268,6 +276,14 @@ def ordered(labels: list[str]) -> list[str]:
 
 def overlaps(a: RuleMatch, b: RuleMatch) -> bool:
     return a.start < b.end and b.start < a.end
+
+
+def competes(match: RuleMatch, accepted: RuleMatch) -> bool:
+    """Does an already accepted (higher-priority) match rule out this one?"""
+    groups = {match.rule.group, accepted.rule.group}
+    if "reaction" in groups or not overlaps(match, accepted):
+        return False
+    return len(groups) == 1 or "hedge" in groups
 
 
 def normalised_groups(groups: dict[str, str]) -> dict[str, str]:

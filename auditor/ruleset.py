@@ -34,7 +34,8 @@ RULE_LABELS = {
     "hedge",
     "antecedent",
 }
-SOURCE_GROUP_LABELS = {"anonymous", "named", "outlet", "document", "hedge", "antecedent"}
+SPEAKER_LABELS = {"anonymous", "named", "antecedent"}  # who said it
+MEDIUM_LABELS = {"outlet", "document"}  # where it was said or found
 RULE_KEYS = {
     "id",
     "label",
@@ -113,9 +114,20 @@ class Rule:
 
     @property
     def group(self) -> str:
-        """`source` rules compete for words; `reaction` rules (denial, no comment) do not."""
-        if any(label in SOURCE_GROUP_LABELS for label in self.labels):
-            return "source"
+        """Which rules this one competes with when their matches overlap.
+
+        `speaker` rules (who: named, anonymous, a pronoun) compete with each other,
+        `medium` rules (where: another outlet, a document) with each other; the two
+        complement each other ("officials who spoke with The Post" is both). A
+        `hedge` suppresses both; `reaction` rules (denial, no comment) never compete.
+        """
+        labels = set(self.labels)
+        if "hedge" in labels:
+            return "hedge"
+        if labels & SPEAKER_LABELS:
+            return "speaker"
+        if labels & MEDIUM_LABELS:
+            return "medium"
         return "reaction"
 
 
