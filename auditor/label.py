@@ -72,6 +72,13 @@ class Context:
 
     own_outlets: list[set[str]] = field(default_factory=list)
     last_source: Statement | None = None
+    last_person: Statement | None = None
+
+    def referent(self, pronoun: str | None) -> Statement | None:
+        """What a pronoun source refers back to: "it" any source, he/she/they a person."""
+        if pronoun and pronoun.strip().lower() == "it":
+            return self.last_source
+        return self.last_person
 
 
 class Labeller:
@@ -151,7 +158,8 @@ class Labeller:
                 if label == "hedge":
                     continue
                 if label == "antecedent":
-                    labels.extend(antecedent_labels(context.last_source))
+                    pronoun = normalised_groups(match.groups).get("source")
+                    labels.extend(antecedent_labels(context.referent(pronoun)))
                 else:
                     labels.append(label)
         statement.labels = ordered(labels)
@@ -162,15 +170,18 @@ class Labeller:
                 self._fill_speaker(statement, speaker, context)
         if any(label in SOURCE_LABELS for label in statement.labels):
             context.last_source = statement
+        if "named" in statement.labels or "anonymous" in statement.labels:
+            context.last_person = statement
 
     def _fill_fields(self, statement: Statement, match: RuleMatch, context: Context) -> None:
         groups = normalised_groups(match.groups)
         statement.cue = groups.get("cue")
         source = groups.get("source") or groups.get("outlet")
         statement.source = source
-        if "antecedent" in match.rule.labels and context.last_source is not None:
-            statement.speaker = context.last_source.speaker
-            statement.role = context.last_source.role
+        referent = context.referent(groups.get("source"))
+        if "antecedent" in match.rule.labels and referent is not None:
+            statement.speaker = referent.speaker
+            statement.role = referent.role
             return
         statement.role = groups.get("role")
         statement.speaker = groups.get("speaker")
@@ -180,9 +191,10 @@ class Labeller:
     def _fill_speaker(self, statement: Statement, match: RuleMatch, context: Context) -> None:
         """Who spoke, when the statement's source is where it was said ("X told CNN")."""
         groups = normalised_groups(match.groups)
-        if "antecedent" in match.rule.labels and context.last_source is not None:
-            statement.speaker = context.last_source.speaker
-            statement.role = context.last_source.role
+        referent = context.referent(normalised_groups(match.groups).get("source"))
+        if "antecedent" in match.rule.labels and referent is not None:
+            statement.speaker = referent.speaker
+            statement.role = referent.role
         elif "named" in match.rule.labels:
             statement.role = groups.get("role")
             statement.speaker = groups.get("speaker")

@@ -64,7 +64,7 @@ CLAUSE_WORDS = "and but But that as As while after because where when since alth
 # scans for literal prefixes instead of trying an alternation at every position.
 CLAUSE_OPENER = re.compile(r"[,;:—–(“\"”‘']+\s*| (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
 # A clause start where a proper name can begin (`anchor: name`).
-NAME_START = re.compile(r"[A-ZÀ-ÖØ-Þ]|the\s")
+NAME_START = re.compile(r"(?:[a-z][\w\-]*\s+){0,3}[A-ZÀ-ÖØ-Þ]")  # "Rubio", "spokesperson Jo Li"
 LEADING_CLAUSE_WORD = re.compile(r"(?:" + "|".join(CLAUSE_WORDS.split()) + r")\s+")
 WORD = re.compile(r"\w+")
 
@@ -402,10 +402,19 @@ def tokens_of(phrase: str) -> list[str]:
     return tokens
 
 
+def token_regex(token: str) -> str:
+    """A trie token as regex: a space is any whitespace, an apostrophe either kind."""
+    if token == SPACE:
+        return r"\s+"
+    if token in "'’":
+        return "['’]"
+    return re.escape(token)
+
+
 def trie_node_regex(node: dict[str, dict]) -> str:
     ends_here = "" in node
     branches = [
-        (r"\s+" if token == SPACE else re.escape(token)) + trie_node_regex(child)
+        token_regex(token) + trie_node_regex(child)
         for token, child in sorted(node.items())
         if token != ""
     ]
