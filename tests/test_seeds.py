@@ -162,3 +162,22 @@ def test_quote_text_of_a_sentence_inside_a_running_quote(auditor):
     ]
     assert [s.labels for s in statements] == [["anonymous"]] * 3
     assert [s.inherited for s in statements] == [True, True, False]
+
+
+def test_carry_forward_after_according_to_but_not_after_said(auditor):
+    from auditor.model import Document
+
+    text = (
+        "A Headline\n\n"
+        "Turnout fell by a third, according to the Brennan Center. "
+        "An Oregon proposal would reverse that.\n\n"
+        "“We will win,” Smith said. The party lost the seat in 2010."
+    )
+    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    assert [(s.labels, s.inherited) for s in statements] == [
+        (["named"], False),
+        (["named"], True),
+        (["named"], False),
+        (["unattributed"], False),
+    ]
+    assert statements[1].rules == ["inherit.carry-forward"]
