@@ -1,12 +1,19 @@
-"""Stage 4, score: the per-article summary computed from statement labels."""
+"""Stage 4, score: the per-article summary and the sourcing score, from statement labels.
+
+`summarise` counts labels; `score_article` turns them into a 0-100 sourcing
+score with a letter grade, component by component (see the README, "Scorer").
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from .model import LABELS, SOURCE_LABELS, Statement
+from .errors import ConfigError
+from .model import LABELS, SOURCE_LABELS, ArticleAudit, Statement
 
 SPACES = re.compile(r"\s+")
 
@@ -65,3 +72,320 @@ def readability_scores(text: str) -> dict[str, float | None]:
         "flesch_reading_ease": round(float(textstat.flesch_reading_ease(text)), 1),
         "flesch_kincaid_grade": round(float(textstat.flesch_kincaid_grade(text)), 1),
     }
+
+
+# -- the sourcing score ------------------------------------------------------
+# A 0-100 score from six components whose weights (their maximum points) sum to
+# 100. Each component says how its points were reached and lists the statements
+# behind them (`statements`), with those that cost points also in `lost`.
+COMPONENTS = ("attribution", "on_record", "sources", "right_of_reply", "anonymity", "provenance")
+DEFAULT_WEIGHTS = {
+    "attribution": 25,
+    "on_record": 25,
+    "sources": 15,
+    "right_of_reply": 15,
+    "anonymity": 10,
+    "provenance": 10,
+}
+GRADES = ((85, "A"), (70, "B"), (55, "C"), (40, "D"), (0, "F"))
+UNCREDITED_RELATIONS = {"uncredited_rewrite"}
+
+
+@dataclass
+class ScoreConfig:
+    """Weights and limits of the sourcing score (from `[tool.auditor]` via auditor.config).
+
+    `checks` supplies the rule set (lexicons) and the allegation pattern of the
+    `reply.missing` check, so the score and the checks agree on what they see.
+    """
+
+    weights: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    sources_target: int = 5
+    uncredited_penalty: int = 40
+    grades: tuple[tuple[int, str], ...] = GRADES
+    checks: Any = None  # auditor.checks.CheckConfig; None: the built-in checks
+
+    @classmethod
+    def from_settings(
+        cls,
+        weights: dict[str, int] | None = None,
+        sources_target: int = 5,
+        uncredited_penalty: int = 40,
+        checks: Any = None,
+    ) -> ScoreConfig:
+        """Defaults with `weights` overriding some components; the total must stay 100."""
+        merged = dict(DEFAULT_WEIGHTS)
+        for name, weight in (weights or {}).items():
+            if name not in DEFAULT_WEIGHTS:
+                raise ConfigError(
+                    f"weights: unknown score component {name!r} (one of {', '.join(COMPONENTS)})"
+                )
+            merged[name] = weight
+        if sum(merged.values()) != 100:
+            raise ConfigError(
+                f"weights must sum to 100, not {sum(merged.values())} "
+                f"({', '.join(f'{k}={v}' for k, v in merged.items())})"
+            )
+        return cls(merged, sources_target, uncredited_penalty, GRADES, checks)
+
+
+def grade_for(score: int, grades: tuple[tuple[int, str], ...] = GRADES) -> str:
+    return next(letter for floor, letter in grades if score >= floor)
+
+
+def score_article(
+    audit: ArticleAudit, config: ScoreConfig | None = None, derivation: dict | None = None
+) -> dict[str, Any]:
+    """The sourcing score of one article: `{"score", "grade", "derivative", "components"}`.
+
+    `derivation` is an optional row of `auditor.provenance.find_derivatives`
+    (keys `relation`, `source`, `credited`, ...) saying this article copies
+    another; an uncredited copy loses `uncredited_penalty` points on top of the
+    provenance component.
+    """
+    from .checks import ArticleContext, CheckConfig
+
+    config = config or ScoreConfig()
+    checks = config.checks or CheckConfig.default()
+    ctx = ArticleContext(audit, checks.ruleset)
+    weights = config.weights
+    components = [
+        attribution_component(ctx, weights["attribution"]),
+        on_record_component(ctx, weights["on_record"]),
+        sources_component(ctx, weights["sources"], config.sources_target),
+        reply_component(ctx, weights["right_of_reply"], checks),
+        anonymity_component(ctx, weights["anonymity"]),
+        provenance_component(ctx, weights["provenance"], config.uncredited_penalty, derivation),
+    ]
+    total = sum(c["points"] for c in components)
+    score = max(0, min(100, math.floor(total + 0.5)))
+    derivative = any(c.get("derivative") for c in components)
+    return {
+        "score": score,
+        "grade": grade_for(score, config.grades),
+        "derivative": derivative,
+        "components": components,
+    }
+
+
+def component(
+    name: str,
+    weight: int,
+    points: float,
+    explanation: str,
+    statements: Iterable[int] = (),
+    lost: Iterable[int] = (),
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "weight": weight,
+        "points": round(points, 1),
+        "max_points": weight,
+        "explanation": explanation,
+        "statements": sorted(set(statements)),
+        "lost": sorted(set(lost)),
+        **extra,
+    }
+
+
+def share_points(weight: int, part: int, whole: int) -> float:
+    return round(weight * part / whole, 1) if whole else 0.0
+
+
+def attribution_component(ctx: Any, weight: int) -> dict[str, Any]:
+    """Share of body statements that carry a source (named, anonymous, outlet, document)."""
+    body = ctx.body
+    unattributed = [s.index for s in body if "unattributed" in s.labels]
+    attributed = len(body) - len(unattributed)
+    points = share_points(weight, attributed, len(body))
+    return component(
+        "attribution",
+        weight,
+        points,
+        f"{attributed} of {len(body)} statements attributed: {weight} × {attributed}/{len(body)}"
+        f" = {points}; the {len(unattributed)} unattributed statements cost the rest",
+        [s.index for s in body],
+        unattributed,
+    )
+
+
+def on_record_component(ctx: Any, weight: int) -> dict[str, Any]:
+    """Named statements over named plus anonymous statements."""
+    named = [s.index for s in ctx.body if "named" in s.labels]
+    anonymous = [s.index for s in ctx.body if "anonymous" in s.labels and "named" not in s.labels]
+    whole = len(named) + len(anonymous)
+    points = share_points(weight, len(named), whole)
+    if not whole:
+        explanation = "no statement is attributed to a person or organisation: 0"
+    else:
+        explanation = (
+            f"{len(named)} named of {whole} person-sourced statements: "
+            f"{weight} × {len(named)}/{whole} = {points}; "
+            f"the {len(anonymous)} anonymous cost the rest"
+        )
+    return component("on_record", weight, points, explanation, named + anonymous, anonymous)
+
+
+def distinct_sources(ctx: Any) -> dict[str, list[int]]:
+    """Each distinct source (as written) -> the statements citing it.
+
+    Named people and organisations are merged as in the summary ("Trump" and
+    "Donald Trump" once); anonymous sources count once per distinct phrase,
+    back-references ("this person") not at all; outlets and documents by name.
+    """
+    from .checks import anonymous_attributions
+
+    found: dict[str, list[int]] = {}
+    named = {s.index: normalise_name(s.speaker or s.source or "") for s in ctx.body}
+    kept = distinct_names(
+        name for index, name in named.items() if "named" in ctx.by_index[index].labels
+    )
+    for index, name in named.items():
+        if "named" not in ctx.by_index[index].labels or not name:
+            continue
+        words = set(name.lower().split())
+        key = next((k for k in kept if words <= set(k.lower().split())), name)
+        found.setdefault(f"named: {key}", []).append(index)
+    for statement in anonymous_attributions(ctx):
+        phrase = SPACES.sub(" ", ctx.attribution(statement)[0]).strip()
+        found.setdefault(f"anonymous: {phrase.lower()}", []).append(statement.index)
+    for label in ("outlet", "document"):
+        for statement in ctx.body:
+            if label in statement.labels and statement.source and not statement.inherited:
+                found.setdefault(f"{label}: {normalise_name(statement.source)}", []).append(
+                    statement.index
+                )
+    return found
+
+
+def sources_component(ctx: Any, weight: int, target: int) -> dict[str, Any]:
+    """Distinct sources, full points at `target` or more."""
+    sources = distinct_sources(ctx)
+    count = len(sources)
+    points = share_points(weight, min(count, target), target)
+    listed = "; ".join(sources) or "none"
+    return component(
+        "sources",
+        weight,
+        points,
+        f"{count} distinct sources (full points at {target}): "
+        f"{weight} × {min(count, target)}/{target} = {points} — {listed}",
+        [indices[0] for indices in sources.values()],
+    )
+
+
+def reply_component(ctx: Any, weight: int, checks: Any) -> dict[str, Any]:
+    """Accused or criticised parties given a chance to respond (reply.missing's patterns)."""
+    from .checks import allegations, replies
+
+    check = checks.by_id.get("reply.missing")
+    if check is None:
+        return component("right_of_reply", weight, weight, "reply.missing is not loaded: full")
+    accused = [s.index for s in allegations(ctx, check.params["allegation_pattern"])]
+    answered = [s.index for s in replies(ctx, check.params["reply_labels"])]
+    if not accused:
+        return component(
+            "right_of_reply", weight, weight, f"no allegation language: {weight}", answered
+        )
+    if answered:
+        return component(
+            "right_of_reply",
+            weight,
+            weight,
+            f"{len(accused)} statements with allegation language and {len(answered)} "
+            f"denial or no-comment lines: {weight}",
+            accused + answered,
+        )
+    return component(
+        "right_of_reply",
+        weight,
+        0,
+        f"{len(accused)} statements with allegation language and no denial or no-comment line: 0",
+        accused,
+        accused,
+    )
+
+
+def anonymity_component(ctx: Any, weight: int) -> dict[str, Any]:
+    """Anonymous sources whose reason for anonymity is stated nearby (as anon.no-reason)."""
+    from .checks import anonymous_attributions
+
+    reason = re.compile(ctx.ruleset.lexicons["anonymity_reason"].regex)
+    anonymous = anonymous_attributions(ctx)
+    if not anonymous:
+        return component("anonymity", weight, weight, f"no anonymous source: {weight}")
+    justified = [s.index for s in anonymous if reason.search(ctx.nearby_text(s))]
+    unjustified = [s.index for s in anonymous if s.index not in justified]
+    points = share_points(weight, len(justified), len(anonymous))
+    return component(
+        "anonymity",
+        weight,
+        points,
+        f"{len(justified)} of {len(anonymous)} anonymous attributions say why anonymity was "
+        f"granted: {weight} × {len(justified)}/{len(anonymous)} = {points}",
+        [s.index for s in anonymous],
+        unjustified,
+    )
+
+
+def provenance_component(
+    ctx: Any, weight: int, penalty: int, derivation: dict | None
+) -> dict[str, Any]:
+    """Original or honestly credited: full points; uncredited copying: minus `penalty`.
+
+    Evidence, strongest first: a `derivation` row from the corpus comparison, the
+    provenance stage's verdict (`audit.provenance`), then the statements
+    labelled `outlet` (a credited rewrite, marked derivative).
+    """
+    from .checks import credited_outlets
+
+    if derivation and is_uncredited(derivation):
+        source = derivation.get("source", "another article")
+        return component(
+            "provenance",
+            weight,
+            -penalty,
+            f"copies {source} ({derivation.get('relation')}) without credit: -{penalty}",
+            derivative=True,
+        )
+    credited = credited_outlets(ctx)
+    provenance = ctx.audit.provenance or {}
+    if provenance.get("derivative_suspect") and not credited:
+        reason = provenance.get("reason") or "reads as a rewrite but credits no outlet"
+        return component(
+            "provenance", weight, 0, f"derivative suspected: {reason}: 0", derivative=True
+        )
+    if credited or (derivation and derivation.get("credited")):
+        names = ", ".join(outlet for outlet, _ in credited) or str(derivation.get("source"))
+        statements = [s.index for _, group in credited for s in group]
+        return component(
+            "provenance",
+            weight,
+            weight,
+            f"credits {names}: a credited rewrite, marked derivative: {weight}",
+            statements,
+            derivative=True,
+        )
+    markers = provenance.get("own_reporting") or []
+    if markers:
+        listed = ", ".join(m["marker"] for m in markers)
+        return component(
+            "provenance",
+            weight,
+            weight,
+            f"own reporting ({listed}), no sign of copied reporting: {weight}",
+            [m["statement"] for m in markers],
+            derivative=False,
+        )
+    return component(
+        "provenance", weight, weight, f"no sign of copied reporting: {weight}", derivative=False
+    )
+
+
+def is_uncredited(derivation: dict) -> bool:
+    relation = derivation.get("relation")
+    credited = derivation.get("credited")
+    if relation in UNCREDITED_RELATIONS:
+        return not credited
+    return relation == "wire_copy" and credited is False
