@@ -380,9 +380,8 @@ def case_variants(phrases: Iterable[str]) -> list[str]:
     """Each phrase as written in running text, in a headline and in capitals."""
     variants = set()
     for phrase in phrases:
-        variants.update(
-            {phrase, phrase.lower(), phrase[:1].upper() + phrase[1:], phrase.title(), phrase.upper()}
-        )
+        capitalised = phrase[:1].upper() + phrase[1:]
+        variants.update({phrase, phrase.lower(), capitalised, phrase.title(), phrase.upper()})
     return sorted(variants)
 
 
