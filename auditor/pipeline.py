@@ -1,4 +1,4 @@
-"""Run the stages on a document: ingest -> segment -> label -> score (summary)."""
+"""Run the stages on a document: ingest -> segment -> label -> score (summary) -> provenance."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .ingest import DEFAULT_MAX_BYTES, read_document
 from .label import Labeller
-from .model import ArticleAudit, Document
+from .model import ArticleAudit, Document, Statement
+from .provenance import ArticleProvenance, ProvenanceRules
 from .ruleset import RuleSet
 from .score import summarise
 from .segment import SegmentLexicons, segment
@@ -24,6 +25,7 @@ class Auditor:
         self.ruleset = ruleset or RuleSet.load(rule_dirs)
         self.segment_lexicons = SegmentLexicons.from_ruleset(self.ruleset)
         self.labeller = Labeller(self.ruleset)
+        self.provenance_rules = ProvenanceRules.load(self.ruleset, rule_dirs)
 
     def statements(self, document: Document):
         """Segment and label a document; no summary."""
@@ -32,7 +34,14 @@ class Auditor:
 
     def audit(self, document: Document, readability: bool = True) -> ArticleAudit:
         statements = self.statements(document)
-        return ArticleAudit(document, statements, summarise(statements, readability=readability))
+        audit = ArticleAudit(document, statements, summarise(statements, readability=readability))
+        audit.provenance = self.provenance(document, statements)
+        return audit
+
+    def provenance(self, document: Document, statements: list[Statement]) -> dict:
+        """The `provenance` block: credited outlets, own-reporting markers, suspicion."""
+        found = ArticleProvenance.of(document, statements, self.labeller, self.provenance_rules)
+        return found.to_dict()
 
     def audit_path(self, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> ArticleAudit:
         return self.audit(read_document(path, max_bytes=max_bytes))

@@ -120,9 +120,23 @@ def summary_rows(summary: dict[str, Any]) -> list[list[str]]:
 
 
 def provenance_text(provenance: dict[str, Any]) -> str:
-    lines = ["provenance:"]
-    for key, value in provenance.items():
-        lines.append(f"  {key}: {value}")
+    """The `provenance` block: own outlet, credited outlets, own-reporting markers, suspicion."""
+    suspect = "yes" if provenance.get("derivative_suspect") else "no"
+    lines = [
+        "provenance:",
+        f"  own outlet: {provenance.get('own_outlet') or 'unknown'}",
+        f"  derivative suspect: {suspect} ({provenance.get('reason', '')})",
+    ]
+    credited = provenance.get("credited_outlets") or []
+    lines.append("  credited outlets:" + ("" if credited else " none"))
+    for entry in credited:
+        where = ", ".join(str(i) for i in entry["statements"])
+        phrases = "; ".join(f"“{phrase}”" for phrase in entry["phrases"])
+        lines.append(f"    {entry['outlet']} (statements {where}): {phrases}")
+    markers = provenance.get("own_reporting") or []
+    lines.append("  own-reporting markers:" + ("" if markers else " none"))
+    for marker in markers:
+        lines.append(f"    “{marker['marker']}” (statement {marker['statement']})")
     return "\n".join(lines)
 
 
