@@ -20,8 +20,10 @@ from .errors import AuditorError, InputError
 from .ingest import DEFAULT_MAX_BYTES, read_document
 from .label import INHERITANCE_RULES
 from .pipeline import Auditor
+from .provenance import ProvenanceRules, run_provenance_examples
 from .report import render
 from .ruleset import RuleSet, run_examples
+from .score import score_article
 
 app = typer.Typer(
     add_completion=False,
@@ -101,7 +103,7 @@ def score(
 
     Exit 0 when every input was scored, 2 when an input could not be read.
     """
-    auditor = Auditor(load_rules(rules))
+    auditor = Auditor(load_rules(rules), rule_dirs=rules or [])
     audits, failed = [], False
     for path in paths:
         try:
@@ -112,7 +114,9 @@ def score(
             continue
         for warning in document.warnings:
             typer.echo(f"auditor: warning: {warning}", err=True)
-        audits.append(auditor.audit(document, readability=not no_readability))
+        audit = auditor.audit(document, readability=not no_readability)
+        audit.score = score_article(audit)
+        audits.append(audit)
     if audits:
         typer.echo(render(audits, output_format.value, colour=use_colour()))
     raise typer.Exit(EXIT_USAGE if failed else EXIT_OK)
@@ -150,10 +154,16 @@ def rules_test(rules: RulesOption = None) -> None:
     """Run every rule's own match / no_match examples. Exit 1 on any failure."""
     ruleset = load_rules(rules)
     run, failures = run_examples(ruleset)
-    for failure in failures:
+    provenance = ProvenanceRules.load(ruleset, rules or [])
+    provenance_run, provenance_failures = run_provenance_examples(provenance)
+    for failure in [*failures, *provenance_failures]:
         typer.echo(failure.describe())
-    typer.echo(f"{run - len(failures)} passed, {len(failures)} failed ({len(ruleset.rules)} rules)")
-    raise typer.Exit(EXIT_FINDINGS if failures else EXIT_OK)
+    failed = len(failures) + len(provenance_failures)
+    typer.echo(
+        f"{run + provenance_run - failed} passed, {failed} failed "
+        f"({len(ruleset.rules)} rules, {len(provenance.rules)} provenance rules)"
+    )
+    raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
 @rules_app.command("explain")

@@ -92,6 +92,8 @@ def render_article(audit: ArticleAudit, tablefmt: str, colour: bool) -> str:
         disable_numparse=True,
     )
     parts = [heading, *audit.document.warnings, table, summary]
+    if audit.score:
+        parts.append(score_text(audit.score))
     if audit.provenance:
         parts.append(provenance_text(audit.provenance))
     return "\n\n".join(part for part in parts if part)
@@ -155,3 +157,14 @@ def render_csv(audits: list[ArticleAudit]) -> str:
             row.setdefault("reason", "")
             writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in CSV_COLUMNS})
     return buffer.getvalue()
+
+
+def score_text(score: dict[str, Any]) -> str:
+    """The sourcing score with every component's points and why."""
+    lines = [f"sourcing score: {score['score']}/100 ({score['grade']})"]
+    for component in score["components"]:
+        lines.append(
+            f"  {component['name']}: {component['points']:g}/{component['max_points']:g}"
+            f" — {component['explanation']}"
+        )
+    return "\n".join(lines)
