@@ -49,6 +49,7 @@ from .errors import AuditorError, ConfigError, InputError
 from .ingest import DEFAULT_MAX_BYTES, decode, looks_binary, normalise_metadata
 from .ingest import parse_bytes as parse_article_bytes
 from .model import LABELS, METADATA_KEYS, ArticleAudit, Document
+from .provenance import DERIVATION_COLUMNS as DERIVATIVE_COLUMNS
 from .sources import Item, ItemStream, chunked, expand_inputs, files_digest, total_bytes
 
 # -- output tables ----------------------------------------------------------
@@ -104,19 +105,6 @@ FINDING_COLUMNS = (
     "line",
     "column",
     "statement",
-)
-DERIVATIVE_COLUMNS = (
-    "derived",
-    "source",
-    "score",
-    "relation",
-    "credited",
-    "credit_phrase",
-    "shared_quotes",
-    "aligned_sentences",
-    "shared_names",
-    "shared_numbers",
-    "direction",
 )
 TABLE_COLUMNS = {
     "articles": ARTICLE_COLUMNS,

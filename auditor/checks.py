@@ -54,7 +54,7 @@ from typing import Any
 
 from .errors import RuleLoadError
 from .model import SOURCE_LABELS, ArticleAudit, Statement
-from .ruleset import REFERENCE, RuleSet, parse_yaml
+from .ruleset import REFERENCE, RuleSet, parse_examples, parse_yaml
 
 LEVELS = ("info", "warning", "error")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -284,7 +284,7 @@ def parse_check(path: str, key: str, item: Any, ruleset: RuleSet) -> Check:
     check_message_fields(where, message)
     conditions = parse_conditions(where, item.get("when"), ruleset, detect)
     params = parse_params(where, check_id, detect, item.get("params"), ruleset)
-    match, no_match = parse_examples(where, item["examples"])
+    match, no_match = parse_examples(where, item["examples"], unit="article text")
     return Check(
         id=check_id,
         level=item["level"],
@@ -396,22 +396,6 @@ def parse_params(
     if unknown:
         raise RuleLoadError(f"{where}: unknown param {sorted(unknown)[0]!r}")
     return result
-
-
-def parse_examples(where: str, examples: Any) -> tuple[list[str], list[str]]:
-    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
-        raise RuleLoadError(f"{where}: examples must be a mapping with 'match' and 'no_match'")
-    result = []
-    for kind in ("match", "no_match"):
-        values = examples.get(kind)
-        if (
-            not isinstance(values, list)
-            or not values
-            or not all(isinstance(v, str) for v in values)
-        ):
-            raise RuleLoadError(f"{where}: examples.{kind} needs at least one article text")
-        result.append(values)
-    return result[0], result[1]
 
 
 # -- configuration -------------------------------------------------------------

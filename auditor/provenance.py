@@ -37,7 +37,7 @@ from scipy import sparse
 from .errors import RuleLoadError
 from .label import Labeller, outlet_tokens
 from .model import Document, Statement
-from .ruleset import REFERENCE, Lexicon, RuleSet, parse_yaml
+from .ruleset import REFERENCE, Lexicon, RuleSet, parse_examples, parse_yaml
 from .segment import SegmentLexicons, segment
 
 # ---------------------------------------------------------------------------
@@ -160,17 +160,7 @@ def parse_provenance_rule(
         raise RuleLoadError(f"{where}: kind {item['kind']!r} is not one of {sorted(RULE_KINDS)}")
     if not isinstance(item["pattern"], str):
         raise RuleLoadError(f"{where}: 'pattern' must be a string")
-    examples = item["examples"]
-    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
-        raise RuleLoadError(f"{where}: examples must be a mapping with 'match' and 'no_match'")
-    for kind in ("match", "no_match"):
-        values = examples.get(kind)
-        if (
-            not isinstance(values, list)
-            or not values
-            or not all(isinstance(v, str) for v in values)
-        ):
-            raise RuleLoadError(f"{where}: examples.{kind} needs at least one sentence")
+    match_examples, no_match_examples = parse_examples(where, item["examples"])
     flags = item.get("flags", [])
     if flags not in ([], ["ignorecase"]):
         raise RuleLoadError(f"{where}: 'flags' may only be [ignorecase]")
@@ -193,8 +183,8 @@ def parse_provenance_rule(
         description=str(item["description"]).strip(),
         pattern=pattern,
         file=path,
-        match_examples=examples["match"],
-        no_match_examples=examples["no_match"],
+        match_examples=match_examples,
+        no_match_examples=no_match_examples,
         ignorecase=bool(flags),
         regex=regex,
         triggers=tuple(w.lower() for w in triggers),
@@ -909,6 +899,9 @@ class Derivation:
             "shared_numbers": self.shared_numbers,
             "direction": self.direction,
         }
+
+
+DERIVATION_COLUMNS = tuple(Derivation.__dataclass_fields__)  # the columns of a trace row
 
 
 class Tracer:

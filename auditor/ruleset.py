@@ -475,6 +475,28 @@ def compile_lexicons(lexicons: dict[str, Lexicon]) -> None:
         resolve(name, lexicon.file)
 
 
+def parse_examples(
+    where: str, examples: Any, unit: str = "sentence"
+) -> tuple[list[str], list[str]]:
+    """A rule's `examples: {match: [...], no_match: [...]}`, each a non-empty list.
+
+    Shared by every kind of rule file (labels, provenance signals, checks).
+    """
+    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
+        raise RuleLoadError(f"{where}: examples must be a mapping with 'match' and 'no_match'")
+    found = []
+    for kind in ("match", "no_match"):
+        values = examples.get(kind)
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(isinstance(v, str) for v in values)
+        ):
+            raise RuleLoadError(f"{where}: examples.{kind} needs at least one {unit}")
+        found.append(values)
+    return found[0], found[1]
+
+
 def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Lexicon]) -> Rule:
     """Validate one rule mapping and compile its pattern."""
     rule_id = item["id"]
@@ -489,17 +511,7 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     for label in labels:
         if label not in RULE_LABELS:
             raise RuleLoadError(f"{where}: label {label!r} is not one of {sorted(RULE_LABELS)}")
-    examples = item["examples"]
-    if not isinstance(examples, dict) or set(examples) - {"match", "no_match"}:
-        raise RuleLoadError(f"{where}: examples must be a mapping with 'match' and 'no_match'")
-    for kind in ("match", "no_match"):
-        values = examples.get(kind)
-        if (
-            not isinstance(values, list)
-            or not values
-            or not all(isinstance(v, str) for v in values)
-        ):
-            raise RuleLoadError(f"{where}: examples.{kind} needs at least one sentence")
+    match_examples, no_match_examples = parse_examples(where, item["examples"])
     requires = item.get("requires", [])
     if not isinstance(requires, list):
         raise RuleLoadError(f"{where}: 'requires' must be a list of lexicon names")
@@ -544,8 +556,8 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         file=path,
         priority=priority,
         requires=requires,
-        match_examples=examples["match"],
-        no_match_examples=examples["no_match"],
+        match_examples=match_examples,
+        no_match_examples=no_match_examples,
         outlet_role=outlet_role,
         triggers=frozenset(triggers),
         anchor=anchor,

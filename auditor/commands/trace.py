@@ -21,21 +21,9 @@ from tabulate import tabulate
 from ..errors import InputError
 from ..ingest import DEFAULT_MAX_BYTES, SUPPORTED_SUFFIXES, document_from_record, read_document
 from ..model import Document
+from ..provenance import DERIVATION_COLUMNS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-COLUMNS = (
-    "derived",
-    "source",
-    "score",
-    "relation",
-    "credited",
-    "credit_phrase",
-    "shared_quotes",
-    "aligned_sentences",
-    "shared_names",
-    "shared_numbers",
-    "direction",
-)
 
 
 class TraceFormat(StrEnum):
@@ -114,7 +102,7 @@ def render_rows(rows: list[dict], fmt: TraceFormat) -> str:
         return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     if fmt == TraceFormat.csv:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(buffer, fieldnames=DERIVATION_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         return buffer.getvalue()
