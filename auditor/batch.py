@@ -50,6 +50,7 @@ from .ingest import DEFAULT_MAX_BYTES, decode, looks_binary, normalise_metadata
 from .ingest import parse_bytes as parse_article_bytes
 from .model import LABELS, METADATA_KEYS, ArticleAudit, Document
 from .provenance import DERIVATION_COLUMNS as DERIVATIVE_COLUMNS
+from .ruleset import builtin_yaml_files
 from .sources import Item, ItemStream, chunked, expand_inputs, files_digest, total_bytes
 
 # -- output tables ----------------------------------------------------------
@@ -235,32 +236,10 @@ def compute_code_hash() -> str:
     for path in sorted(sources):
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
-    for name, text in builtin_data_files():
+    for name, text in builtin_yaml_files():  # checks and provenance data included
         digest.update(name.encode())
         digest.update(text.encode())
     return digest.hexdigest()[:16]
-
-
-def builtin_data_files() -> list[tuple[str, str]]:
-    """Every built-in YAML file, checks and provenance data included."""
-    from importlib import resources
-
-    try:
-        root: Any = resources.files("auditor.rules")
-    except ModuleNotFoundError:
-        root = Path(__file__).resolve().parent.parent / "rules"
-    found: list[tuple[str, str]] = []
-
-    def walk(node: Any, prefix: str) -> None:
-        for child in sorted(node.iterdir(), key=lambda c: c.name):
-            if child.is_dir() and not child.name.startswith("__"):
-                walk(child, f"{prefix}{child.name}/")
-            elif child.name.endswith((".yaml", ".yml")):
-                found.append((prefix + child.name, child.read_text(encoding="utf-8")))
-
-    if root.is_dir():
-        walk(root, "")
-    return found
 
 
 def rule_files(rule_dirs: Iterable[Path]) -> tuple[tuple[int, str, str], ...]:

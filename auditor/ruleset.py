@@ -299,8 +299,8 @@ def first_match_at(regex: re.Pattern[str], text: str, positions: list[int]) -> r
 
 
 # -- parsing helpers -------------------------------------------------------
-def builtin_rule_files() -> list[tuple[str, str]]:
-    """(display path, text) of every built-in rule and lexicon YAML file.
+def builtin_yaml_files(skip: frozenset[str] | set[str] = frozenset()) -> list[tuple[str, str]]:
+    """(path relative to rules/, text) of every built-in YAML file, top folders in `skip` left out.
 
     Installed, they are the package `auditor.rules`; run from a source checkout
     without installing (or with the checkout shadowing the install), they are
@@ -315,14 +315,20 @@ def builtin_rule_files() -> list[tuple[str, str]]:
     def walk(node: Any, prefix: str) -> None:
         for child in sorted(node.iterdir(), key=lambda c: c.name):
             if child.is_dir() and not child.name.startswith("__"):
-                if prefix == "" and child.name in NOT_LABEL_RULES:
+                if prefix == "" and child.name in skip:
                     continue
                 walk(child, f"{prefix}{child.name}/")
             elif child.name.endswith((".yaml", ".yml")):
-                found.append((f"rules/{prefix}{child.name}", child.read_text(encoding="utf-8")))
+                found.append((prefix + child.name, child.read_text(encoding="utf-8")))
 
     if root.is_dir():
         walk(root, "")
+    return found
+
+
+def builtin_rule_files() -> list[tuple[str, str]]:
+    """(display path, text) of every built-in label rule and lexicon YAML file."""
+    found = [(f"rules/{path}", text) for path, text in builtin_yaml_files(NOT_LABEL_RULES)]
     if not found:
         raise RuleLoadError("rules/: the built-in rule files are missing from the installation")
     return found
