@@ -47,6 +47,7 @@ RULE_KEYS = {
     "flags",
     "outlet_role",
     "triggers",
+    "contains",
     "anchor",
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"}
@@ -107,6 +108,7 @@ class Rule:
     no_match_examples: list[str] = field(default_factory=list)
     outlet_role: str | None = None
     triggers: frozenset[str] = frozenset()
+    contains: tuple[str, ...] = ()
     anchor: str | None = None
     case_insensitive: bool = False
     regex: re.Pattern[str] | None = None
@@ -157,7 +159,10 @@ class RuleSet:
         # Prefilter: every distinct trigger-word set gets a bit; a word maps to the
         # bits of the sets it belongs to. A statement's bits are the OR over its
         # words, and a rule runs only when all of its bits are set.
+        # Rules with `contains` get one more bit per distinct set of substrings,
+        # set when any of them occurs in the statement (punctuation, "'s").
         trigger_sets: list[frozenset[str]] = []
+        substring_sets: list[tuple[str, ...]] = []
         self._requirements: list[tuple[Rule, int]] = []
         for rule in self.rules:
             sets = [self.lexicons[name].trigger_words for name in rule.requires]
@@ -167,7 +172,17 @@ class RuleSet:
                 if words not in trigger_sets:
                     trigger_sets.append(words)
                 needed |= 1 << trigger_sets.index(words)
+            if rule.contains and rule.contains not in substring_sets:
+                substring_sets.append(rule.contains)
             self._requirements.append((rule, needed))
+        first_substring_bit = len(trigger_sets)
+        self._substring_bits = [
+            (substrings, 1 << (first_substring_bit + i))
+            for i, substrings in enumerate(substring_sets)
+        ]
+        self._requirements = [
+            (rule, needed | self._substring_bit(rule)) for rule, needed in self._requirements
+        ]
         self._word_bits: dict[str, int] = {}
         for bit, words in enumerate(trigger_sets):
             for word in words:
@@ -178,6 +193,12 @@ class RuleSet:
         self._trigger_words = frozenset(self._word_bits)
         self._rules_for_bits: dict[int, list[Rule]] = {}
         self.hash = self._hash()
+
+    def _substring_bit(self, rule: Rule) -> int:
+        for substrings, bit in self._substring_bits:
+            if substrings == rule.contains:
+                return bit
+        return 0
 
     # -- loading -----------------------------------------------------------
     @classmethod
@@ -238,23 +259,24 @@ class RuleSet:
         for name in sorted(self.lexicons):
             digest.update(f"{name}={self.lexicons[name].regex}\n".encode())
         for rule in self.rules:
-            digest.update(f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}\n".encode())
+            prefilter = f"{rule.requires}|{sorted(rule.triggers)}|{rule.contains}|{rule.anchor}"
+            digest.update(
+                f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}|{prefilter}\n".encode()
+            )
         return digest.hexdigest()[:16]
 
     # -- matching ----------------------------------------------------------
-    def fire(self, text: str, words: Iterable[str] | None = None) -> list[RuleMatch]:
-        """Every rule that matches `text`, highest priority first."""
-        if words is None:
-            words = WORD.findall(text)
+    def fire(
+        self, text: str, words: Iterable[str] | None = None, exhaustive: bool = False
+    ) -> list[RuleMatch]:
+        """Every rule that matches `text`, highest priority first.
+
+        `exhaustive=True` tries every rule, skipping the prefilter: the result must
+        be the same (a prefilter only saves time); the tests check that it is.
+        """
+        rules = self.rules if exhaustive else self._candidates(text, words)
         matches = []
         anchors: list[int] | None = None
-        present = 0
-        for word in self._trigger_words.intersection(words):  # any iterable of words
-            present |= self._word_bits[word]
-        rules = self._rules_for_bits.get(present)
-        if rules is None:
-            rules = [rule for rule, needed in self._requirements if needed & present == needed]
-            self._rules_for_bits[present] = rules
         name_anchors: list[int] | None = None
         for rule in rules:
             if rule.anchor == "clause":
@@ -275,6 +297,24 @@ class RuleSet:
                 groups = {k: v for k, v in found.groupdict().items() if v}
                 matches.append(RuleMatch(rule, found.start(), found.end(), groups))
         return matches
+
+    def _candidates(self, text: str, words: Iterable[str] | None) -> list[Rule]:
+        """The rules whose required words and substrings all occur in `text`."""
+        if words is None:
+            words = WORD.findall(text)
+        present = 0
+        for word in self._trigger_words.intersection(words):  # any iterable of words
+            present |= self._word_bits[word]
+        for substrings, bit in self._substring_bits:
+            for substring in substrings:
+                if substring in text:
+                    present |= bit
+                    break
+        rules = self._rules_for_bits.get(present)
+        if rules is None:
+            rules = [rule for rule, needed in self._requirements if needed & present == needed]
+            self._rules_for_bits[present] = rules
+        return rules
 
     def fired_ids(self, text: str) -> list[str]:
         return [match.rule.id for match in self.fire(text)]
@@ -503,6 +543,21 @@ def parse_examples(
     return found[0], found[1]
 
 
+def expand_triggers(where: str, triggers: list[str], lexicons: dict[str, Lexicon]) -> set[str]:
+    """Trigger words, with `{name}` standing for the trigger words of a phrase lexicon."""
+    words: set[str] = set()
+    for trigger in triggers:
+        reference = REFERENCE.fullmatch(trigger)
+        if reference is None:
+            words.add(trigger)
+            continue
+        name = reference.group(1)
+        if name not in lexicons or lexicons[name].pattern is not None:
+            raise RuleLoadError(f"{where}: triggers refer to {trigger}, not a phrase lexicon")
+        words |= lexicons[name].trigger_words
+    return words
+
+
 def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Lexicon]) -> Rule:
     """Validate one rule mapping and compile its pattern."""
     rule_id = item["id"]
@@ -537,6 +592,10 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     triggers = item.get("triggers", [])
     if not isinstance(triggers, list) or not all(isinstance(t, str) and t for t in triggers):
         raise RuleLoadError(f"{where}: 'triggers' must be a list of words")
+    triggers = expand_triggers(where, triggers, lexicons)
+    contains = item.get("contains", [])
+    if not isinstance(contains, list) or not all(isinstance(c, str) and c for c in contains):
+        raise RuleLoadError(f"{where}: 'contains' must be a list of non-empty strings")
     anchor = item.get("anchor")
     if anchor is not None and anchor not in ANCHORS:
         raise RuleLoadError(f"{where}: anchor must be one of {sorted(ANCHORS)}")
@@ -566,6 +625,7 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         no_match_examples=no_match_examples,
         outlet_role=outlet_role,
         triggers=frozenset(triggers),
+        contains=tuple(contains),
         anchor=anchor,
         case_insensitive=bool(flags),
         regex=regex,
