@@ -135,44 +135,68 @@ def at_or_above(level: str, threshold: str) -> bool:
 # -- check definitions -------------------------------------------------------
 @dataclass
 class Condition:
-    """A conjunction of statement tests (see CONDITION_KEYS), patterns compiled."""
+    """A conjunction of statement tests (see CONDITION_KEYS), patterns compiled.
+
+    The tests run for every statement of every article, so they are turned once
+    into a list of small predicates, cheapest (labels) first.
+    """
 
     tests: dict[str, Any]
+    _predicates: list[Callable[[Statement], bool]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._predicates = statement_predicates(self.tests)
 
     def holds(self, ctx: ArticleContext, statement: Statement, nearby: bool = True) -> bool:
         """Does `statement` pass every test (`nearby=False` skips `not_nearby`)?"""
-        t = self.tests
-        labels = statement.labels
-        if not all(label in labels for label in t.get("labels", ())):
-            return False
-        if any(label in labels for label in t.get("not_labels", ())):
-            return False
-        if "rules" in t and not any_rule(statement.rules, t["rules"]):
-            return False
-        if "not_rules" in t and any_rule(statement.rules, t["not_rules"]):
-            return False
-        if "quote" in t and bool(statement.quote) != t["quote"]:
-            return False
-        if "inherited" in t and statement.inherited != t["inherited"]:
-            return False
-        source = statement.source or ""
-        if "source" in t and not t["source"].search(source):
-            return False
-        if "not_source" in t and source and t["not_source"].search(source):
-            return False
-        if "text" in t and not t["text"].search(statement.text):
-            return False
-        if "not_text" in t and t["not_text"].search(statement.text):
-            return False
-        return not (nearby and "not_nearby" in t and self.nearby_match(ctx, statement))
+        for predicate in self._predicates:
+            if not predicate(statement):
+                return False
+        return not (nearby and "not_nearby" in self.tests and self.nearby_match(ctx, statement))
 
     def nearby_match(self, ctx: ArticleContext, statement: Statement) -> bool:
         pattern = self.tests.get("not_nearby")
         return bool(pattern and pattern.search(ctx.nearby_text(statement)))
 
 
-def any_rule(fired: list[str], wanted: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(rule, pattern) for rule in fired for pattern in wanted)
+def statement_predicates(t: dict[str, Any]) -> list[Callable[[Statement], bool]]:
+    """The tests of a condition as predicates on one statement (not_nearby aside)."""
+    checks: list[Callable[[Statement], bool]] = []
+    labels, not_labels = tuple(t.get("labels", ())), tuple(t.get("not_labels", ()))
+    if labels:
+        checks.append(lambda s: all(label in s.labels for label in labels))
+    if not_labels:
+        checks.append(lambda s: not any(label in s.labels for label in not_labels))
+    if "rules" in t:
+        wanted = rule_globs(t["rules"])
+        checks.append(lambda s: any(wanted(rule) for rule in s.rules))
+    if "not_rules" in t:
+        unwanted = rule_globs(t["not_rules"])
+        checks.append(lambda s: not any(unwanted(rule) for rule in s.rules))
+    if "quote" in t:
+        quote = t["quote"]
+        checks.append(lambda s: bool(s.quote) == quote)
+    if "inherited" in t:
+        inherited = t["inherited"]
+        checks.append(lambda s: s.inherited == inherited)
+    if "source" in t:
+        source = t["source"]
+        checks.append(lambda s: bool(source.search(s.source or "")))
+    if "not_source" in t:
+        not_source = t["not_source"]
+        checks.append(lambda s: not (s.source and not_source.search(s.source)))
+    if "text" in t:
+        text = t["text"]
+        checks.append(lambda s: bool(text.search(s.text)))
+    if "not_text" in t:
+        not_text = t["not_text"]
+        checks.append(lambda s: not not_text.search(s.text))
+    return checks
+
+
+def rule_globs(patterns: list[str]) -> Callable[[str], Any]:
+    """A matcher for rule ids against globs ("hedge.*"), compiled once."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
 
 
 @dataclass
@@ -479,9 +503,11 @@ class ArticleContext:
         for statement in self.body:
             paragraphs.setdefault(statement.paragraph, []).append(statement.text)
         self.paragraph_text = {p: " ".join(texts) for p, texts in paragraphs.items()}
-        from_file = audit.document.text_source == "file"
-        self.raw = audit.document.text if from_file or raw_text is None else raw_text
-        self.locator = Locator(self.raw, offsets_are_raw=from_file)
+        # Without the raw file (records of a batch), lines are counted in the text itself.
+        offsets_are_raw = audit.document.text_source == "file" or raw_text is None
+        self.raw = audit.document.text if offsets_are_raw else raw_text
+        self.locator = Locator(self.raw, offsets_are_raw=offsets_are_raw)
+        self._attributions: dict[int, tuple[str, str]] = audit.memo.setdefault("attributions", {})
 
     def nearby_text(self, statement: Statement) -> str:
         """The statement's paragraph and the body statements just before and after it."""
@@ -515,8 +541,15 @@ class ArticleContext:
         """(source phrase, cue) of the statement's anonymous attribution.
 
         A statement credited to an outlet keeps the outlet as its `source`; the
-        unnamed people behind it are found by firing the rules again.
+        unnamed people behind it are found by firing the rules again (once per
+        statement: several checks ask).
         """
+        known = self._attributions.get(statement.index)
+        if known is None:
+            known = self._attributions[statement.index] = self._find_attribution(statement)
+        return known
+
+    def _find_attribution(self, statement: Statement) -> tuple[str, str]:
         for match in self.ruleset.fire(statement.text):
             source = match.groups.get("source") or match.groups.get("source2")
             if "anonymous" in match.rule.labels and source:
@@ -639,7 +672,12 @@ def anonymous_share(
 
 
 def allegations(ctx: ArticleContext, pattern: re.Pattern[str]) -> list[Statement]:
-    return [s for s in ctx.body if pattern.search(s.text)]
+    """Body statements with allegation language (the score asks too: computed once)."""
+    key = ("allegations", pattern.pattern)
+    found = ctx.audit.memo.get(key)
+    if found is None:
+        found = ctx.audit.memo[key] = [s for s in ctx.body if pattern.search(s.text)]
+    return found
 
 
 def replies(ctx: ArticleContext, labels: list[str]) -> list[Statement]:
