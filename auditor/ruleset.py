@@ -326,7 +326,12 @@ def clause_starts(text: str) -> list[int]:
     leading = LEADING_CLAUSE_WORD.match(text)
     if leading:
         starts.append(leading.end())
-    starts.extend(m.end() for m in CLAUSE_OPENER.finditer(text))
+    for opener in CLAUSE_OPENER.finditer(text):
+        starts.append(opener.end())
+        # ", though he said": the conjunction after the comma opens the clause too
+        conjunction = LEADING_CLAUSE_WORD.match(text, opener.end())
+        if conjunction:
+            starts.append(conjunction.end())
     return starts
 
 
