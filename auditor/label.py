@@ -32,6 +32,10 @@ INHERITANCE_RULES = {
         "A quote introduced by a colon ('… insisted:') has the same source as the "
         "introducing statement."
     ),
+    "inherit.speaker-turn": (
+        "In a transcript, the sentences after a speaker label ('PENCE: Well, …') in the "
+        "same paragraph are the speaker's turn and take its source."
+    ),
     "inherit.carry-forward": (
         "A statement with no attribution of its own that continues what an 'according to' "
         "statement just before it in the same paragraph reported takes its source labels "
@@ -54,6 +58,7 @@ BACKGROUND_START = re.compile(
     r"Since|The\s+(?:move|decision)\s+(?:comes|came))\b"
 )
 ALSO = re.compile(r"\balso\b")
+SPEAKER_TURN_RULES = frozenset({"named.speaker-colon", "inherit.speaker-turn"})
 
 
 @dataclass
@@ -245,6 +250,8 @@ class Labeller:
             return previous, "inherit.quote-continuation"
         if previous.text.rstrip().endswith(":") and quote.opens_with_quote:
             return previous, "inherit.colon-intro"
+        if same_paragraph and SPEAKER_TURN_RULES.intersection(previous.rules):
+            return previous, "inherit.speaker-turn"
         if same_paragraph and carries_forward(previous, statement):
             return previous, "inherit.carry-forward"
         return None, ""

@@ -181,3 +181,26 @@ def test_carry_forward_after_according_to_but_not_after_said(auditor):
         (["unattributed"], False),
     ]
     assert statements[1].rules == ["inherit.carry-forward"]
+
+
+def test_transcript_turn_belongs_to_its_speaker_until_the_paragraph_ends(auditor):
+    from auditor.model import Document
+
+    text = (
+        "A Headline\n\n"
+        "ORTEGA: Well, look. The bridge is the real question. Nobody paid for it.\n\n"
+        '"HOST: Governor, we are out of time. Thank you.\n\n'
+        "The debate ended at nine."
+    )
+    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    assert [(s.labels, s.inherited, s.source) for s in statements] == [
+        (["named"], False, "ORTEGA"),
+        (["named"], True, "ORTEGA"),
+        (["named"], True, "ORTEGA"),
+        (["named"], False, "HOST"),
+        (["named"], True, "HOST"),
+        (["unattributed"], False, None),
+    ]
+    assert statements[2].rules == ["inherit.speaker-turn"]
+    # a quoted turn ("HOST: …) runs on as a quote
+    assert statements[4].rules == ["inherit.quote-continuation"]
