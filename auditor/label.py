@@ -349,13 +349,21 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
             states.append(INSIDE_QUOTE if open_quote else NO_QUOTE)
             continue
         state = QuoteState(starts_inside=open_quote)
-        state.opens_with_quote = text.startswith(QUOTE_STARTS)
+        state.opens_with_quote = text.startswith(QUOTE_STARTS) or (
+            not open_quote and text.startswith(CLOSE_QUOTES)
+        )
         pieces: list[str] = []
         outside: list[str] = []
         position = 0
         for mark in QUOTE_MARK.finditer(text):
             char, at = mark.group(0), mark.start()
-            opening = char == OPEN_QUOTES or (char in STRAIGHT_QUOTES and not open_quote)
+            # a closing mark that starts a statement outside a quote opens one (reader
+            # comments are often typed ”Text.” ― Name)
+            opening = (
+                char == OPEN_QUOTES
+                or (char in STRAIGHT_QUOTES and not open_quote)
+                or (at == 0 and not open_quote)
+            )
             (pieces if open_quote else outside).append(text[position:at])
             if opening:
                 open_quote = True

@@ -204,3 +204,15 @@ def test_transcript_turn_belongs_to_its_speaker_until_the_paragraph_ends(auditor
     assert statements[2].rules == ["inherit.speaker-turn"]
     # a quoted turn ("HOST: …) runs on as a quote
     assert statements[4].rules == ["inherit.quote-continuation"]
+
+
+def test_reader_comment_typed_with_a_closing_mark_first_is_one_quote(auditor):
+    from auditor.model import Document
+
+    text = "A Headline\n\n”The plan is reckless. It ignores the facts.” ― Jane Doe\n"
+    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    assert [(s.labels, s.speaker, s.inherited) for s in statements] == [
+        (["named"], "Jane Doe", True),
+        (["named"], "Jane Doe", False),
+    ]
+    assert statements[0].quote == "The plan is reckless."
