@@ -155,6 +155,7 @@ class Labeller:
             if any(competes(match, other) for other in accepted):
                 continue
             accepted.append(match)
+        accepted = drop_content_speakers(accepted)
         labels: list[str] = []
         sources = [m for m in accepted if m.rule.group in ("speaker", "medium")]
         speaker = next((m for m in sources if m.rule.group == "speaker"), None)
@@ -303,6 +304,29 @@ def ordered(labels: list[str]) -> list[str]:
     return [label for label in order if label in labels]
 
 
+def is_according_to(match: RuleMatch) -> bool:
+    return match.groups.get("cue", "").lower().startswith("according")
+
+
+def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
+    """With an "according to" credit, a name and verb elsewhere are the content.
+
+    In "Cohen promised Gauger work, according to the Journal" the Journal is the
+    source and Cohen the subject of what it reported; without the credit,
+    "Cohen promised …" would be Cohen's own statement.
+    """
+    credits = [m for m in accepted if is_according_to(m)]
+    if not credits:
+        return accepted
+    return [
+        m
+        for m in accepted
+        if m.rule.group != "speaker"
+        or is_according_to(m)
+        or any(overlaps(m, credit) for credit in credits)
+    ]
+
+
 def overlaps(a: RuleMatch, b: RuleMatch) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -319,8 +343,22 @@ def normalised_groups(groups: dict[str, str]) -> dict[str, str]:
     """Patterns with alternatives name groups `cue2`, `source2`…: fold them to `cue`, `source`."""
     result: dict[str, str] = {}
     for name, value in groups.items():
-        result.setdefault(name.rstrip("0123456789"), value.strip())
+        result.setdefault(name.rstrip("0123456789"), without_full_stop(value.strip()))
     return result
+
+
+def without_full_stop(phrase: str) -> str:
+    """A source captured up to the end of the sentence loses the sentence's full stop.
+
+    "the Daily Ledger." -> "the Daily Ledger"; abbreviations keep theirs ("D.C.", "Jr.").
+    """
+    words = phrase.split()
+    if not words or not words[-1].endswith("."):
+        return phrase
+    last = words[-1][:-1]
+    if len(last) < 4 or not last.isalpha():
+        return phrase
+    return phrase[:-1]
 
 
 def outlet_tokens(name: str) -> set[str]:

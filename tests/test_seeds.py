@@ -216,3 +216,17 @@ def test_reader_comment_typed_with_a_closing_mark_first_is_one_quote(auditor):
         (["named"], "Jane Doe", False),
     ]
     assert statements[0].quote == "The plan is reckless."
+
+
+def test_according_to_credit_owns_the_statement_over_a_name_in_its_content(auditor):
+    from auditor.model import Document
+
+    text = (
+        "A Headline\n\n"
+        "Whitlock promised the contractor more work, according to the Daily Ledger. "
+        "Whitlock promised the contractor more work."
+    )
+    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    assert [s.labels for s in statements] == [["named"], ["named"]]
+    assert statements[0].source == "the Daily Ledger"
+    assert statements[1].source == "Whitlock"
