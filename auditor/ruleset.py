@@ -60,7 +60,10 @@ REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # Where a clause-anchored rule is tried: the statement start and after clause
 # openers (punctuation, quotes, conjunctions). Trying `match()` at these few
 # places instead of `search()` at every character is what keeps labelling fast.
-CLAUSE_WORDS = "and but But that as As while after because where when since although though if If"
+CLAUSE_WORDS = (
+    "and And but But that as As while While after After because Because where Where "
+    "when When since Since although Although though Though if If"
+)
 # Conjunctions are matched with their surrounding spaces so that the regex engine
 # scans for literal prefixes instead of trying an alternation at every position.
 CLAUSE_OPENER = re.compile(r"[,;:—–(“\"”‘']+\s*| (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
