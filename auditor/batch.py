@@ -28,7 +28,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import signal
 import sys
 import tempfile
@@ -51,6 +50,7 @@ from .ingest import parse_bytes as parse_article_bytes
 from .model import LABELS, METADATA_KEYS, ArticleAudit, Document
 from .provenance import DERIVATION_COLUMNS as DERIVATIVE_COLUMNS
 from .ruleset import builtin_yaml_files
+from .score import Readability, shared_readability
 from .sources import Item, ItemStream, chunked, expand_inputs, files_digest, total_bytes
 
 # -- output tables ----------------------------------------------------------
@@ -281,90 +281,6 @@ def parse_field_map(specs: Iterable[str]) -> dict[str, str]:
             )
         mapping["title" if key == "headline" else key] = name
     return mapping
-
-
-# -- readability, computed cheaply ------------------------------------------
-
-
-class Syllables(dict):
-    """Syllables per word, looked up once: cmudict's stressed vowels, else pyphen + 1.
-
-    A dict whose misses compute the count, so `map(syllables.__getitem__, words)`
-    stays in C for every word seen before.
-    """
-
-    MAX_WORDS = 500_000  # bound the memory: a few tens of MB at most
-
-    def __init__(self) -> None:
-        super().__init__()
-        from textstat.backend.utils._get_cmudict import get_cmudict
-        from textstat.backend.utils._get_pyphen import get_pyphen
-
-        self.cmudict = get_cmudict("en_US")
-        self.pyphen = get_pyphen("en_US")
-
-    def __missing__(self, word: str) -> int:
-        try:
-            count = sum(1 for phone in self.cmudict[word][0] if phone[-1].isdigit())
-        except (TypeError, IndexError, KeyError):
-            count = len(self.pyphen.positions(word)) + 1
-        if len(self) >= self.MAX_WORDS:
-            self.clear()
-        self[word] = count
-        return count
-
-
-class Readability:
-    """Flesch reading ease and Flesch–Kincaid grade, identical to `score.readability_scores`.
-
-    textstat 0.7.8 (pinned) looks every word up in cmudict and, failing that,
-    hyphenates it with pyphen, for every article anew: that cost as much as the
-    labelling itself. This is the same arithmetic on the same counts, with the
-    syllables of each distinct word remembered across articles. The tests check
-    it against textstat on generated and real text.
-    """
-
-    NON_CONTRACTION_APOSTROPHE = re.compile(r"\'(?![tsd]|ve|ll|re)")
-    PUNCTUATION = re.compile(r"[^\w\s\']")
-    SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
-
-    def __init__(self) -> None:
-        self.syllables = Syllables()
-
-    def strip(self, text: str) -> str:
-        """textstat's `remove_punctuation(text, rm_apostrophe=False)`."""
-        return self.PUNCTUATION.sub("", self.NON_CONTRACTION_APOSTROPHE.sub("", text))
-
-    def scores(self, text: str) -> dict[str, float | None]:
-        if not text.strip():
-            return {"flesch_reading_ease": None, "flesch_kincaid_grade": None}
-        stripped = self.strip(text)
-        words = len(stripped.split())
-        sentences = self.SENTENCE.findall(text)
-        short = sum(1 for sentence in sentences if len(self.strip(sentence).split()) <= 2)
-        sentence_count = max(1, len(sentences) - short)
-        syllables = sum(map(self.syllables.__getitem__, stripped.lower().split()))
-        words_per_sentence = words / sentence_count
-        syllables_per_word = syllables / words if words else 0.0
-        if words_per_sentence == 0 or syllables_per_word == 0:
-            ease = grade = 0.0
-        else:
-            ease = 206.835 - 1.015 * words_per_sentence - 84.6 * syllables_per_word
-            grade = (0.39 * words_per_sentence) + (11.8 * syllables_per_word) - 15.59
-        return {
-            "flesch_reading_ease": round(float(ease), 1),
-            "flesch_kincaid_grade": round(float(grade), 1),
-        }
-
-
-_readability: list[Readability] = []
-
-
-def shared_readability() -> Readability:
-    """One Readability per process: its syllable memo pays off across runs and settings."""
-    if not _readability:
-        _readability.append(Readability())
-    return _readability[0]
 
 
 # -- the worker side ----------------------------------------------------------

@@ -124,11 +124,11 @@ def engine_overhead(size: int, extra: list[str]) -> None:
     Both do the same work (parse, audit, readability, score); the worker also
     renders the CSV rows. The ratio is the per-article cost of the engine.
     """
-    from auditor.batch import Readability, Settings, audit_chunk, available_features, code_hash
+    from auditor.batch import Settings, audit_chunk, available_features, code_hash
     from auditor.ingest import document_from_record
     from auditor.pipeline import Auditor
     from auditor.ruleset import RuleSet
-    from auditor.score import score_article
+    from auditor.score import Readability, score_article
     from auditor.sources import Item
 
     lines = list(read_lines(size))

@@ -1,7 +1,7 @@
-"""The batch's cheap readability is textstat's, number for number.
+"""The cheap readability (score.Readability) is textstat's, number for number.
 
-Compared with textstat itself (what `score.readability_scores` has always
-returned), so the test keeps its meaning if score.py adopts the cheap version.
+Compared with textstat itself, which `score.readability_scores` called before
+it adopted the cheap version.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import textstat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.batch import Readability
-from auditor.score import readability_scores
+from auditor.score import Readability, readability_scores
 from conftest import SEEDS
 
 READABILITY = Readability()
