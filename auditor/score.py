@@ -111,6 +111,7 @@ class Readability:
     NON_CONTRACTION_APOSTROPHE = re.compile(r"\'(?![tsd]|ve|ll|re)")
     PUNCTUATION = re.compile(r"[^\w\s\']")
     SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
+    WORD_CHAR = re.compile(r"\w")
 
     def __init__(self) -> None:
         self.syllables = Syllables()
@@ -119,13 +120,28 @@ class Readability:
         """textstat's `remove_punctuation(text, rm_apostrophe=False)`."""
         return self.PUNCTUATION.sub("", self.NON_CONTRACTION_APOSTROPHE.sub("", text))
 
+    def is_short(self, sentence: str) -> bool:
+        """At most two words once punctuation is stripped (textstat leaves these out).
+
+        Stripping only deletes characters, and never one of a token's word
+        characters, so a sentence with three tokens holding a word character is
+        long without stripping it.
+        """
+        words = 0
+        for token in sentence.split():
+            if self.WORD_CHAR.search(token):
+                words += 1
+                if words > 2:
+                    return False
+        return len(self.strip(sentence).split()) <= 2
+
     def scores(self, text: str) -> dict[str, float | None]:
         if not text.strip():
             return {"flesch_reading_ease": None, "flesch_kincaid_grade": None}
         stripped = self.strip(text)
         words = len(stripped.split())
         sentences = self.SENTENCE.findall(text)
-        short = sum(1 for sentence in sentences if len(self.strip(sentence).split()) <= 2)
+        short = sum(1 for sentence in sentences if self.is_short(sentence))
         sentence_count = max(1, len(sentences) - short)
         syllables = sum(map(self.syllables.__getitem__, stripped.lower().split()))
         words_per_sentence = words / sentence_count
