@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from auditor.model import Document
 from conftest import SEEDS
 
 SKIP = "skip"
@@ -150,11 +151,14 @@ def test_seed_summary(auditor):
     json.dumps(summary)  # serialisable
 
 
-def test_quote_text_of_a_sentence_inside_a_running_quote(auditor):
-    from auditor.model import Document
+def body_statements(auditor, text: str):
+    """The labelled body statements of a small article written in the test."""
+    return [s for s in auditor.statements(Document("x", text)) if s.is_statement]
 
+
+def test_quote_text_of_a_sentence_inside_a_running_quote(auditor):
     text = "A Headline\n\n“First part. Middle part without marks. Last part,” the official said."
-    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    statements = body_statements(auditor, text)
     assert [s.quote for s in statements] == [
         "First part.",
         "Middle part without marks.",
@@ -165,15 +169,13 @@ def test_quote_text_of_a_sentence_inside_a_running_quote(auditor):
 
 
 def test_carry_forward_after_according_to_but_not_after_said(auditor):
-    from auditor.model import Document
-
     text = (
         "A Headline\n\n"
         "Turnout fell by a third, according to the Brennan Center. "
         "An Oregon proposal would reverse that.\n\n"
         "“We will win,” Smith said. The party lost the seat in 2010."
     )
-    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    statements = body_statements(auditor, text)
     assert [(s.labels, s.inherited) for s in statements] == [
         (["named"], False),
         (["named"], True),
@@ -184,15 +186,13 @@ def test_carry_forward_after_according_to_but_not_after_said(auditor):
 
 
 def test_transcript_turn_belongs_to_its_speaker_until_the_paragraph_ends(auditor):
-    from auditor.model import Document
-
     text = (
         "A Headline\n\n"
         "ORTEGA: Well, look. The bridge is the real question. Nobody paid for it.\n\n"
         '"HOST: Governor, we are out of time. Thank you.\n\n'
         "The debate ended at nine."
     )
-    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    statements = body_statements(auditor, text)
     assert [(s.labels, s.inherited, s.source) for s in statements] == [
         (["named"], False, "ORTEGA"),
         (["named"], True, "ORTEGA"),
@@ -207,10 +207,8 @@ def test_transcript_turn_belongs_to_its_speaker_until_the_paragraph_ends(auditor
 
 
 def test_reader_comment_typed_with_a_closing_mark_first_is_one_quote(auditor):
-    from auditor.model import Document
-
     text = "A Headline\n\n”The plan is reckless. It ignores the facts.” ― Jane Doe\n"
-    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    statements = body_statements(auditor, text)
     assert [(s.labels, s.speaker, s.inherited) for s in statements] == [
         (["named"], "Jane Doe", True),
         (["named"], "Jane Doe", False),
@@ -219,14 +217,12 @@ def test_reader_comment_typed_with_a_closing_mark_first_is_one_quote(auditor):
 
 
 def test_according_to_credit_owns_the_statement_over_a_name_in_its_content(auditor):
-    from auditor.model import Document
-
     text = (
         "A Headline\n\n"
         "Whitlock promised the contractor more work, according to the Daily Ledger. "
         "Whitlock promised the contractor more work."
     )
-    statements = [s for s in auditor.statements(Document("x", text)) if s.is_statement]
+    statements = body_statements(auditor, text)
     assert [s.labels for s in statements] == [["named"], ["named"]]
     assert statements[0].source == "the Daily Ledger"
     assert statements[1].source == "Whitlock"
