@@ -551,10 +551,15 @@ class ArticleContext:
 
     def _find_attribution(self, statement: Statement) -> tuple[str, str]:
         for match in self.ruleset.fire(statement.text):
+            if "anonymous" not in match.rule.labels:
+                continue
             source = match.groups.get("source") or match.groups.get("source2")
-            if "anonymous" in match.rule.labels and source:
-                cue = match.groups.get("cue") or match.groups.get("cue2") or ""
-                return source.strip(), cue.strip()
+            cue = (match.groups.get("cue") or match.groups.get("cue2") or "").strip()
+            if source:
+                return source.strip(), cue
+            if match.rule.outlet_role == "own" and match.groups.get("outlet"):
+                # "…, The Post has learned": the people the outlet does not name
+                return f"unnamed sources of {match.groups['outlet'].strip()}", ""
         return (statement.source or "an unnamed source"), (statement.cue or "")
 
 

@@ -44,6 +44,10 @@ def test_seed_000_worked_out(auditor):
         "provenance": 10,  # own reporting ("The Post has learned")
     }
     assert (result["score"], result["grade"], result["derivative"]) == (72, "B", False)
+    sources = next(c for c in result["components"] if c["name"] == "sources")["explanation"]
+    # "…, The Post has learned": the outlet's unnamed people, not an anonymous "the post"
+    assert "anonymous: unnamed sources of the post" in sources
+    assert "anonymous: the post" not in sources
 
 
 def test_seed_001_worked_out(auditor):
