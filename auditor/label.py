@@ -166,6 +166,8 @@ class Labeller:
                     continue
                 if label == "antecedent":
                     pronoun = normalised_groups(match.groups).get("source")
+                    if refers_within(match, pronoun, accepted):
+                        continue  # "BuzzFeed's report … as it suggested": the report itself
                     labels.extend(antecedent_labels(context.referent(pronoun)))
                 else:
                     labels.append(label)
@@ -289,6 +291,13 @@ SOURCE_LABEL_SET = frozenset(SOURCE_LABELS)
 
 def has_source(statement: Statement) -> bool:
     return not SOURCE_LABEL_SET.isdisjoint(statement.labels)
+
+
+def refers_within(match: RuleMatch, pronoun: str | None, accepted: list[RuleMatch]) -> bool:
+    """Does "it" refer to an outlet or document credited earlier in the same statement?"""
+    if not pronoun or pronoun.strip().lower() != "it":
+        return False
+    return any(m.rule.group == "medium" and m.end <= match.start for m in accepted)
 
 
 def antecedent_labels(last: Statement | None) -> list[str]:

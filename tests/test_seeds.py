@@ -226,3 +226,13 @@ def test_according_to_credit_owns_the_statement_over_a_name_in_its_content(audit
     assert [s.labels for s in statements] == [["named"], ["named"]]
     assert statements[0].source == "the Daily Ledger"
     assert statements[1].source == "Whitlock"
+
+
+def test_it_after_an_outlet_credit_in_the_same_statement_is_that_credit(auditor):
+    text = (
+        "A Headline\n\n"
+        "Mayor Dana Whitlock said the bridge would close.\n\n"
+        "BuzzFeed’s report angered the council as it suggested the bridge was unsafe."
+    )
+    statements = body_statements(auditor, text)
+    assert [s.labels for s in statements] == [["named"], ["outlet"]]
