@@ -21,6 +21,7 @@ WORD_BEFORE = re.compile(r"([\w.]+)$")
 NONBLANK_LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text without surrounding space
 NEXT_CHAR = re.compile(r"\s*(\S)")
 NEXT_WORD = re.compile(r"[\w’']+")
+DOTTED_INITIALS = re.compile(r"[A-Z](?:\.[A-Z]){1,3}")
 DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,4})"  # WASHINGTON, NEW YORK
     r"(?:\s*\([^)\n]{1,40}\))?\s*[—–-]{1,2}\s+"  # optional (Reuters), then the dash
@@ -193,6 +194,9 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
     word = before.group(1).strip(".")  # "U.S" for "U.S.", "Mr" for "Mr."
     if len(word) == 1 and word.isalpha() and word.isupper():
         return False  # an initial: "John F. Kennedy"
+    if DOTTED_INITIALS.fullmatch(word):  # "Rep. G.K. Butterfield", "J.D. Vance"
+        next_word = NEXT_WORD.match(chunk, next_char.start(1))
+        return bool(next_word) and next_word.group(0) in lex.openers
     if word in lex.number_abbreviations:
         return not following.isdigit()
     if word in lex.abbreviations or word.lower() in ("a.m", "p.m"):

@@ -38,6 +38,17 @@ def test_sentence_final_abbreviation_splits_before_a_sentence_opener():
     ]
 
 
+def test_dotted_initials_do_not_split_unless_a_sentence_follows():
+    assert statements(body("Rep. G.K. Butterfield and J.D. Vance spoke. It ended at the A.C.")) == [
+        "Rep. G.K. Butterfield and J.D. Vance spoke.",
+        "It ended at the A.C.",
+    ]
+    assert statements(body("They met at the A.C. The talks failed.")) == [
+        "They met at the A.C.",
+        "The talks failed.",
+    ]
+
+
 def test_quotes_spanning_sentences_become_several_statements():
     text = body("“It helps. It really does,” she said. “Smart, funny, humble.”")
     assert statements(text) == [
