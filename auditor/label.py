@@ -36,6 +36,11 @@ INHERITANCE_RULES = {
         "In a transcript, the sentences after a speaker label ('PENCE: Well, …') in the "
         "same paragraph are the speaker's turn and take its source."
     ),
+    "inherit.block-quote": (
+        "A paragraph after an attributed statement that ends with a colon ('The governor "
+        "added:') is the block quote it introduces, quote marks or not: every sentence "
+        "of it takes that source."
+    ),
     "inherit.carry-forward": (
         "A statement with no attribution of its own that continues what an 'according to' "
         "statement just before it in the same paragraph reported takes its source labels "
@@ -255,9 +260,25 @@ class Labeller:
             return previous, "inherit.colon-intro"
         if same_paragraph and SPEAKER_TURN_RULES.intersection(previous.rules):
             return previous, "inherit.speaker-turn"
+        introduction = block_quote_introduction(body, i)
+        if introduction is not None:
+            return introduction, "inherit.block-quote"
         if same_paragraph and carries_forward(previous, statement):
             return previous, "inherit.carry-forward"
         return None, ""
+
+
+def block_quote_introduction(body: list[Statement], i: int) -> Statement | None:
+    """The attributed "X added:" that ends the paragraph before statement i's, if any."""
+    first = i
+    while first > 0 and body[first - 1].paragraph == body[i].paragraph:
+        first -= 1
+    if first == 0:
+        return None
+    introduction = body[first - 1]
+    if not introduction.text.rstrip().endswith(":") or not has_source(introduction):
+        return None
+    return None if introduction.inherited else introduction
 
 
 def carries_forward(previous: Statement, statement: Statement) -> bool:

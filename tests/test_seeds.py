@@ -236,3 +236,24 @@ def test_it_after_an_outlet_credit_in_the_same_statement_is_that_credit(auditor)
     )
     statements = body_statements(auditor, text)
     assert [s.labels for s in statements] == [["named"], ["outlet"]]
+
+
+def test_paragraph_after_an_attributed_colon_is_its_block_quote(auditor):
+    text = (
+        "A Headline\n\n"
+        "The governor added:\n\n"
+        "It is typical of the council. It never listens.\n\n"
+        "The bridge closed in May.\n\n"
+        "The list includes:\n\n"
+        "Three bridges and a tunnel."
+    )
+    statements = body_statements(auditor, text)
+    assert [(s.labels, s.inherited) for s in statements] == [
+        (["named"], False),
+        (["named"], True),
+        (["named"], True),
+        (["unattributed"], False),
+        (["unattributed"], False),
+        (["unattributed"], False),
+    ]
+    assert statements[2].rules == ["inherit.block-quote"]
