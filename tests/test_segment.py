@@ -184,3 +184,18 @@ def test_newsy_fragments_segment_and_label_without_error(text):
         assert s.text == text[s.start : s.end]
         if s.is_statement:
             assert s.labels
+
+
+def test_agency_credit_lines_are_furniture_but_reporting_by_in_a_sentence_is_not():
+    text = body(
+        "The plan was dead.\n\n"
+        "(Reporting by Jo Smith; Additional reporting by Al Roe; Editing by Will Dunn.)\n\n"
+        "Follow Pam Key on Twitter @pamkey.\n\n"
+        "Reporting by the team showed the plan was dead."
+    )
+    assert [(kind, reason) for kind, reason, _ in parts(text)][1:] == [
+        ("statement", None),
+        ("skip", "furniture"),
+        ("skip", "furniture"),
+        ("statement", None),
+    ]
