@@ -68,6 +68,7 @@ CONDITION_KEYS = {
     "source",  # regex the statement's source phrase matches
     "not_source",  # regex it must not match
     "text",  # regex the statement text matches
+    "contains",  # one of these strings occurs in the text (any case): a cheap test before `text`
     "not_text",  # regex it must not match
     "quote",  # true: has a direct quote; false: has none
     "inherited",  # true/false: the source was carried over from a neighbour
@@ -75,7 +76,7 @@ CONDITION_KEYS = {
     "missing_metadata",  # (metadata checks) these metadata fields are absent
 }
 PATTERN_KEYS = {"source", "not_source", "text", "not_text", "not_nearby"}
-LIST_KEYS = {"labels", "not_labels", "rules", "not_rules", "missing_metadata"}
+LIST_KEYS = {"labels", "not_labels", "rules", "not_rules", "missing_metadata", "contains"}
 BOOL_KEYS = {"quote", "inherited"}
 MESSAGE_FIELDS = {
     "attribution",
@@ -185,6 +186,9 @@ def statement_predicates(t: dict[str, Any]) -> list[Callable[[Statement], bool]]
     if "not_source" in t:
         not_source = t["not_source"]
         checks.append(lambda s: not (s.source and not_source.search(s.source)))
+    if "contains" in t:
+        occurs = screen_regex(tuple(t["contains"]))
+        checks.append(lambda s: bool(occurs(s.text.lower())))
     if "text" in t:
         text = t["text"]
         checks.append(lambda s: bool(text.search(s.text)))
@@ -413,6 +417,8 @@ def parse_params(
             raise RuleLoadError(f"{where}: params.{name} must be a number")
         elif isinstance(default, list) and not isinstance(value, list):
             raise RuleLoadError(f"{where}: params.{name} must be a list")
+        elif name.endswith("_screen") and not all(isinstance(v, str) and v for v in value):
+            raise RuleLoadError(f"{where}: params.{name} must be a list of non-empty strings")
         elif name.endswith("_level") and value not in LEVELS:
             raise RuleLoadError(f"{where}: params.{name} must be one of {', '.join(LEVELS)}")
         result[name] = value
@@ -676,13 +682,30 @@ def anonymous_share(
     return [ctx.finding(check, level, anonymous[0], **values)]
 
 
-def allegations(ctx: ArticleContext, pattern: re.Pattern[str]) -> list[Statement]:
-    """Body statements with allegation language (the score asks too: computed once)."""
-    key = ("allegations", pattern.pattern)
+def allegations(ctx: ArticleContext, params: dict[str, Any]) -> list[Statement]:
+    """Body statements with allegation language (the score asks too: computed once).
+
+    `allegation_screen`, when given, lists lower-case strings of which one must
+    occur for `allegation_pattern` to be tried: a cheap prefilter, like a rule's
+    `contains` (the tests check it never changes the result on real news).
+    """
+    pattern, screen = params["allegation_pattern"], tuple(params.get("allegation_screen") or ())
+    key = ("allegations", pattern.pattern, screen)
     found = ctx.audit.memo.get(key)
     if found is None:
-        found = ctx.audit.memo[key] = [s for s in ctx.body if pattern.search(s.text)]
+        passes = screen_regex(screen)
+        found = ctx.audit.memo[key] = [
+            s for s in ctx.body if passes(s.text.lower()) and pattern.search(s.text)
+        ]
     return found
+
+
+@functools.cache
+def screen_regex(screen: tuple[str, ...]) -> Callable[[str], Any]:
+    """A test for "one of these strings occurs" (always true for an empty screen)."""
+    if not screen:
+        return lambda text: True
+    return re.compile("|".join(re.escape(item.lower()) for item in screen)).search
 
 
 def replies(ctx: ArticleContext, labels: list[str]) -> list[Statement]:
@@ -695,7 +718,7 @@ def missing_reply(
     """Allegation language and no denial or no-comment line anywhere in the article."""
     if replies(ctx, check.params["reply_labels"]):
         return []
-    accused = allegations(ctx, check.params["allegation_pattern"])
+    accused = allegations(ctx, check.params)
     if not accused:
         return []
     return [ctx.finding(check, level, accused[0], count=len(accused))]
@@ -758,7 +781,11 @@ AGGREGATES: dict[str, Aggregate] = {
 AGGREGATE_PARAMS: dict[str, dict[str, Any]] = {
     "anon.single-source-lede": {"paragraphs": 2, "plural_pattern": None},
     "anon.share-high": {"max_share": 0.5},
-    "reply.missing": {"allegation_pattern": None, "reply_labels": ["denial", "no_comment"]},
+    "reply.missing": {
+        "allegation_pattern": None,
+        "allegation_screen": [],
+        "reply_labels": ["denial", "no_comment"],
+    },
     "deriv.credits-outlet": {"escalate_share": 0.5, "escalate_level": "warning"},
 }
 

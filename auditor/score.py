@@ -375,7 +375,7 @@ def reply_component(ctx: Any, weight: int, checks: Any) -> dict[str, Any]:
     check = checks.by_id.get("reply.missing")
     if check is None:
         return component("right_of_reply", weight, weight, "reply.missing is not loaded: full")
-    accused = [s.index for s in allegations(ctx, check.params["allegation_pattern"])]
+    accused = [s.index for s in allegations(ctx, check.params)]
     answered = [s.index for s in replies(ctx, check.params["reply_labels"])]
     if not accused:
         return component(

@@ -401,3 +401,71 @@ def test_checks_and_score_on_real_articles(auditor, config, shared_data):
             assert 1 <= finding.line <= line_count
         assert 0 <= score_article(audit)["score"] <= 100
     assert levels  # forty real articles raise at least one finding
+
+
+def test_allegation_screen_never_changes_which_statements_are_allegations(
+    auditor, config, shared_data
+):
+    """The screen is a prefilter: with and without it, the same statements on real news."""
+    import gzip
+    import json
+    from itertools import islice
+
+    from auditor.checks import ArticleContext, allegations
+    from auditor.model import ArticleAudit
+    from auditor.score import summarise
+
+    params = config.by_id["reply.missing"].params
+    assert params["allegation_screen"]
+    unscreened = {**params, "allegation_screen": []}
+    found = 0
+    for path in sorted(shared_data.glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in islice(handle, 0, 400, 40):
+                document = Document("x", json.loads(line)["text"], text_source="record")
+                statements = auditor.statements(document)
+                audit = ArticleAudit(document, statements, summarise(statements, False))
+                ctx = ArticleContext(audit, auditor.ruleset)
+                screened = allegations(ctx, params)
+                assert screened == allegations(ctx, unscreened)
+                found += len(screened)
+    assert found > 20
+
+
+def test_allegation_screen_must_list_strings(auditor, tmp_path):
+    from auditor.checks import builtin_check_files
+
+    text = dict(builtin_check_files())["rules/checks/reply.yaml"]
+    assert "allegation_screen: [accus," in text
+    broken = text.replace("allegation_screen: [accus,", "allegation_screen: [true, accus,")
+    (tmp_path / "reply.yaml").write_text(broken, encoding="utf-8")
+    with pytest.raises(RuleLoadError, match="allegation_screen must be a list of non-empty"):
+        load_checks(auditor.ruleset, [tmp_path])
+
+
+def test_contains_conditions_never_change_the_findings_on_real_news(auditor, config, shared_data):
+    """`contains` is a prefilter before `text`: without it, the same findings."""
+    import dataclasses
+    import gzip
+    import json
+    from itertools import islice
+
+    from auditor.checks import Condition
+
+    def without_contains(check):
+        conditions = [
+            Condition({k: v for k, v in c.tests.items() if k != "contains"})
+            for c in check.conditions
+        ]
+        return dataclasses.replace(check, conditions=conditions)
+
+    assert any("contains" in c.tests for check in config.checks for c in check.conditions)
+    plain = CheckConfig(config.ruleset, [without_contains(c) for c in config.checks])
+    for path in sorted(shared_data.glob("*.jsonl.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            for line in islice(handle, 0, 400, 40):
+                document = Document("x", json.loads(line)["text"], text_source="record")
+                audit = auditor.audit(document, readability=False)
+                fast = [f.to_dict() for f in run_checks(audit, config)]
+                audit.memo.clear()
+                assert fast == [f.to_dict() for f in run_checks(audit, plain)]
