@@ -263,8 +263,9 @@ class RuleSet:
             digest.update(f"{name}={self.lexicons[name].regex}\n".encode())
         for rule in self.rules:
             prefilter = f"{rule.requires}|{sorted(rule.triggers)}|{rule.contains}|{rule.anchor}"
+            meaning = f"{rule.case_insensitive}|{rule.outlet_role}"
             digest.update(
-                f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}|{prefilter}\n".encode()
+                f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}|{prefilter}|{meaning}\n".encode()
             )
         return digest.hexdigest()[:16]
 
@@ -617,6 +618,10 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         if name not in lexicons:
             raise RuleLoadError(f"{where}: pattern refers to unknown lexicon {{{name}}}")
     expanded = REFERENCE.sub(lambda m: lexicons[m.group(1)].regex, pattern)
+    for name in requires:  # a prefilter on a lexicon the pattern does not use drops matches
+        words_in_pattern = all(w.lower() in pattern.lower() for w in lexicons[name].trigger_words)
+        if lexicons[name].regex not in expanded and not words_in_pattern:
+            raise RuleLoadError(f"{where}: requires {{{name}}}, which the pattern does not use")
     try:
         regex = re.compile(expanded, re.IGNORECASE if flags else 0)
     except re.error as err:

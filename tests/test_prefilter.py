@@ -56,13 +56,19 @@ PIECES = [
     *TRIGGERS,
     "Smith", "the official", "officials", "Reuters", "The Post", "a spokesperson",
     "’s", "'s", ":", ",", "—", "--", "“", "”", '"', ".", "according to", "report",
+    "CNN", "on", "to", "with", "in phone calls with", "e-mail", "statement", "a text message",
 ]  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(PIECES), min_size=1, max_size=14), st.sampled_from(["", " "]))
-def test_prefilter_is_exact_on_generated_sentences(pieces, glue):
-    sentence = " ".join(pieces).replace(" ,", glue + ",")
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=14),
+    st.sampled_from(["", " "]),
+    st.sampled_from([" ", "\u00a0", "\n", "  "]),
+)
+def test_prefilter_is_exact_on_generated_sentences(pieces, glue, space):
+    """Words the prefilters look for, joined by any whitespace (no-break spaces, wrapped lines)."""
+    sentence = space.join(pieces).replace(space + ",", glue + ",")
     for variant in (sentence, sentence.upper(), sentence.capitalize()):
         assert_prefilter_exact([variant])
 

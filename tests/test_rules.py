@@ -142,3 +142,18 @@ def test_prefilter_matches_trigger_words_in_any_case(sentence):
     # upper-case text still passes the prefilter; the case-sensitive pattern decides
     words = {"REPORTED", "PROPUBLICA"}
     assert words & RULESET._trigger_words
+
+
+def test_requiring_a_lexicon_the_pattern_does_not_use_is_a_load_error(tmp_path):
+    """Such a prefilter would skip sentences the pattern matches."""
+    text = RULE.replace("    pattern:", "    requires: [outlet]\n    pattern:")
+    with pytest.raises(RuleLoadError, match=r"requires \{outlet\}, which the pattern does not use"):
+        RuleSet.load([write(tmp_path, text)])
+
+
+def test_rules_hash_covers_flags_and_outlet_role(tmp_path):
+    base = RuleSet.load([write(tmp_path, RULE)]).hash
+    flagged = RULE.replace("    pattern:", "    flags: [ignorecase]\n    pattern:")
+    assert RuleSet.load([write(tmp_path, flagged)]).hash != base
+    role = RULE.replace("    pattern:", "    outlet_role: credited\n    pattern:")
+    assert RuleSet.load([write(tmp_path, role)]).hash != base
