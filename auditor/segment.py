@@ -21,7 +21,8 @@ WORD_BEFORE = re.compile(r"([\w.]+)$")
 NONBLANK_LINE = re.compile(r"\S(?:[^\n]*\S)?")  # a line's text without surrounding space
 NEXT_CHAR = re.compile(r"\s*(\S)")
 NEXT_WORD = re.compile(r"[\w’']+")
-DOTTED_INITIALS = re.compile(r"[A-Z](?:\.[A-Z]){1,3}")
+DOTTED_INITIALS = re.compile(r"[A-Z]\.[A-Z]")  # two initials; "F.B.I." ends sentences as before
+APOSTROPHE = re.compile(r"['’]")
 DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,4})"  # WASHINGTON, NEW YORK
     r"(?:\s*\([^)\n]{1,40}\))?\s*[—–-]{1,2}\s+"  # optional (Reuters), then the dash
@@ -195,16 +196,23 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
     if len(word) == 1 and word.isalpha() and word.isupper():
         return False  # an initial: "John F. Kennedy"
     if DOTTED_INITIALS.fullmatch(word):  # "Rep. G.K. Butterfield", "J.D. Vance"
-        next_word = NEXT_WORD.match(chunk, next_char.start(1))
-        return bool(next_word) and next_word.group(0) in lex.openers
+        return opens_sentence(chunk, next_char.start(1), lex)
     if word in lex.number_abbreviations:
         return not following.isdigit()
     if word in lex.abbreviations or word.lower() in ("a.m", "p.m"):
         if word in lex.final_abbreviations:
-            next_word = NEXT_WORD.match(chunk, next_char.start(1))
-            return bool(next_word) and next_word.group(0) in lex.openers
+            return opens_sentence(chunk, next_char.start(1), lex)
         return False
     return True
+
+
+def opens_sentence(chunk: str, at: int, lex: SegmentLexicons) -> bool:
+    """Is the word at `at` one that starts sentences ("The", "It" of "It’s")?"""
+    next_word = NEXT_WORD.match(chunk, at)
+    if not next_word:
+        return False
+    word = APOSTROPHE.split(next_word.group(0), 1)[0]
+    return word in lex.openers
 
 
 def trim(chunk: str, start: int, end: int) -> tuple[int, int] | None:

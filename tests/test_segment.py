@@ -47,6 +47,15 @@ def test_dotted_initials_do_not_split_unless_a_sentence_follows():
         "They met at the A.C.",
         "The talks failed.",
     ]
+    # longer acronyms end sentences as before; a contraction opens one ("It’s")
+    assert statements(
+        body("The tip went to the F.B.I. Nothing happened. It was O.K. It’s fine.")
+    ) == [
+        "The tip went to the F.B.I.",
+        "Nothing happened.",
+        "It was O.K.",
+        "It’s fine.",
+    ]
 
 
 def test_quotes_spanning_sentences_become_several_statements():
