@@ -199,7 +199,9 @@ def statement_predicates(t: dict[str, Any]) -> list[Callable[[Statement], bool]]
 
 
 def rule_globs(patterns: list[str]) -> Callable[[str], Any]:
-    """A matcher for rule ids against globs ("hedge.*"), compiled once."""
+    """A matcher for rule ids against globs ("hedge.*"), compiled once; [] matches nothing."""
+    if not patterns:
+        return lambda rule_id: False
     return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)).match
 
 
@@ -513,7 +515,9 @@ class ArticleContext:
         offsets_are_raw = audit.document.text_source == "file" or raw_text is None
         self.raw = audit.document.text if offsets_are_raw else raw_text
         self.locator = Locator(self.raw, offsets_are_raw=offsets_are_raw)
-        self._attributions: dict[int, tuple[str, str]] = audit.memo.setdefault("attributions", {})
+        self._attributions: dict[int, tuple[str, str]] = audit.memo.setdefault(
+            ("attributions", ruleset.hash), {}
+        )
 
     def nearby_text(self, statement: Statement) -> str:
         """The statement's paragraph and the body statements just before and after it."""
@@ -556,13 +560,13 @@ class ArticleContext:
         return known
 
     def _find_attribution(self, statement: Statement) -> tuple[str, str]:
-        for match in self.ruleset.fire(statement.text):
-            if "anonymous" not in match.rule.labels:
-                continue
+        anonymous = [m for m in self.ruleset.fire(statement.text) if "anonymous" in m.rule.labels]
+        for match in anonymous:
             source = match.groups.get("source") or match.groups.get("source2")
-            cue = (match.groups.get("cue") or match.groups.get("cue2") or "").strip()
             if source:
-                return source.strip(), cue
+                cue = match.groups.get("cue") or match.groups.get("cue2") or ""
+                return source.strip(), cue.strip()
+        for match in anonymous:
             if match.rule.outlet_role == "own" and match.groups.get("outlet"):
                 # "…, The Post has learned": the people the outlet does not name
                 return f"unnamed sources of {match.groups['outlet'].strip()}", ""

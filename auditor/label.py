@@ -64,6 +64,7 @@ BACKGROUND_START = re.compile(
 )
 ALSO = re.compile(r"\balso\b")
 SPEAKER_TURN_RULES = frozenset({"named.speaker-colon", "inherit.speaker-turn"})
+SPEAKER_LABEL = re.compile(r"^[\"“']?([^:]{1,80}):")
 
 
 @dataclass
@@ -258,7 +259,7 @@ class Labeller:
             return previous, "inherit.quote-continuation"
         if previous.text.rstrip().endswith(":") and quote.opens_with_quote:
             return previous, "inherit.colon-intro"
-        if same_paragraph and SPEAKER_TURN_RULES.intersection(previous.rules):
+        if same_paragraph and is_speaker_turn(previous):
             return previous, "inherit.speaker-turn"
         introduction = block_quote_introduction(body, i)
         if introduction is not None:
@@ -266,6 +267,18 @@ class Labeller:
         if same_paragraph and carries_forward(previous, statement):
             return previous, "inherit.carry-forward"
         return None, ""
+
+
+def is_speaker_turn(statement: Statement) -> bool:
+    """Is the statement's source the transcript speaker label it opens with ("PENCE: …")?
+
+    In "PENCE: Well, Senator Kaine said …" the statement is sourced to Kaine, and
+    what follows is still Pence's turn, not Kaine's: no inheritance then.
+    """
+    if not SPEAKER_TURN_RULES.intersection(statement.rules):
+        return False
+    label = SPEAKER_LABEL.match(statement.text)
+    return statement.inherited or bool(label and label.group(1) == statement.source)
 
 
 def block_quote_introduction(body: list[Statement], i: int) -> Statement | None:
@@ -335,7 +348,9 @@ def ordered(labels: list[str]) -> list[str]:
 
 
 def is_according_to(match: RuleMatch) -> bool:
-    return match.groups.get("cue", "").lower().startswith("according")
+    """An "according to X" or "per X" credit."""
+    cue = match.groups.get("cue", "").lower()
+    return cue.startswith("according") or cue == "per"
 
 
 def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
@@ -380,15 +395,43 @@ def normalised_groups(groups: dict[str, str]) -> dict[str, str]:
 def without_full_stop(phrase: str) -> str:
     """A source captured up to the end of the sentence loses the sentence's full stop.
 
-    "the Daily Ledger." -> "the Daily Ledger"; abbreviations keep theirs ("D.C.", "Jr.").
+    "the Daily Ledger." -> "the Daily Ledger", "the FBI." -> "the FBI"; abbreviations
+    keep theirs ("D.C.", "Jr.", "Inc.").
     """
     words = phrase.split()
     if not words or not words[-1].endswith("."):
         return phrase
     last = words[-1][:-1]
-    if len(last) < 4 or not last.isalpha():
-        return phrase
+    if not last.isalpha() or last in KEEPS_FULL_STOP or (len(last) < 3 and not last.isupper()):
+        return phrase  # "D.C.", "Jr.", "Inc."
     return phrase[:-1]
+
+
+# Abbreviations a source phrase can end with, whose full stop is their own.
+KEEPS_FULL_STOP = frozenset(
+    [
+        "Jr",
+        "Sr",
+        "Inc",
+        "Co",
+        "Corp",
+        "Ltd",
+        "Bros",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "St",
+        "Gen",
+        "Gov",
+        "Sen",
+        "Rep",
+        "Rev",
+        "Prof",
+        "Esq",
+        "Ph",
+    ]
+)
 
 
 def outlet_tokens(name: str) -> set[str]:

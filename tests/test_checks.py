@@ -469,3 +469,27 @@ def test_contains_conditions_never_change_the_findings_on_real_news(auditor, con
                 fast = [f.to_dict() for f in run_checks(audit, config)]
                 audit.memo.clear()
                 assert fast == [f.to_dict() for f in run_checks(audit, plain)]
+
+
+def test_empty_rule_lists_in_a_condition_match_nothing_and_exclude_nothing():
+    from auditor.checks import statement_predicates
+    from auditor.model import Statement
+
+    statement = Statement(0, 0, 3, "Hi.", labels=["named"], rules=["named.name-cue"])
+    (only_rules,) = statement_predicates({"rules": []})
+    (not_rules,) = statement_predicates({"not_rules": []})
+    assert not only_rules(statement) and not_rules(statement)
+    (hedges,) = statement_predicates({"rules": ["hedge.*"]})
+    assert not hedges(statement)
+    statement.rules = ["hedge.unsourced"]
+    assert hedges(statement)
+
+
+def test_anonymous_attribution_prefers_the_people_over_the_own_outlet(auditor, config):
+    from auditor.checks import ArticleContext
+
+    text = "A Headline\n\nThe deal was off, two senior officials said, The Post has learned.\n"
+    audit = auditor.audit(Document("x", text), readability=False)
+    ctx = ArticleContext(audit, config.ruleset)
+    statement = audit.body_statements[0]
+    assert ctx.attribution(statement) == ("two senior officials", "said")

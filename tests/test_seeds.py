@@ -257,3 +257,21 @@ def test_paragraph_after_an_attributed_colon_is_its_block_quote(auditor):
         (["unattributed"], False),
     ]
     assert statements[2].rules == ["inherit.block-quote"]
+
+
+def test_speaker_turn_is_not_inherited_from_someone_quoted_inside_it(auditor):
+    text = "A Headline\n\nPENCE: Well, Senator Kaine said the plan failed. The bridge matters.\n"
+    statements = body_statements(auditor, text)
+    assert statements[0].source == "Senator Kaine"
+    assert statements[1].source is None and not statements[1].inherited
+
+
+def test_a_source_ending_the_sentence_loses_the_full_stop_but_abbreviations_keep_it(auditor):
+    text = (
+        "A Headline\n\n"
+        "The plan was dead, according to the FBI. "
+        "The plan was dead, said John Smith Jr. "
+        "The plan was dead, according to the Daily Ledger."
+    )
+    sources = [s.source for s in body_statements(auditor, text)]
+    assert sources == ["the FBI", "John Smith Jr.", "the Daily Ledger"]
