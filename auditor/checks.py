@@ -54,7 +54,7 @@ from typing import Any
 
 from .errors import RuleLoadError
 from .model import SOURCE_LABELS, ArticleAudit, Statement
-from .ruleset import REFERENCE, RuleSet, parse_examples, parse_yaml
+from .ruleset import REFERENCE, RuleSet, any_substring, parse_examples, parse_yaml
 
 LEVELS = ("info", "warning", "error")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -187,7 +187,7 @@ def statement_predicates(t: dict[str, Any]) -> list[Callable[[Statement], bool]]
         not_source = t["not_source"]
         checks.append(lambda s: not (s.source and not_source.search(s.source)))
     if "contains" in t:
-        occurs = screen_regex(tuple(t["contains"]))
+        occurs = any_lowered(tuple(t["contains"]))
         checks.append(lambda s: bool(occurs(s.text.lower())))
     if "text" in t:
         text = t["text"]
@@ -697,7 +697,7 @@ def allegations(ctx: ArticleContext, params: dict[str, Any]) -> list[Statement]:
     key = ("allegations", pattern.pattern, screen)
     found = ctx.audit.memo.get(key)
     if found is None:
-        passes = screen_regex(screen)
+        passes = any_lowered(screen)
         found = ctx.audit.memo[key] = [
             s for s in ctx.body if passes(s.text.lower()) and pattern.search(s.text)
         ]
@@ -705,11 +705,9 @@ def allegations(ctx: ArticleContext, params: dict[str, Any]) -> list[Statement]:
 
 
 @functools.cache
-def screen_regex(screen: tuple[str, ...]) -> Callable[[str], Any]:
-    """A test for "one of these strings occurs" (always true for an empty screen)."""
-    if not screen:
-        return lambda text: True
-    return re.compile("|".join(re.escape(item.lower()) for item in screen)).search
+def any_lowered(strings: tuple[str, ...]) -> Callable[[str], object]:
+    """`any_substring` for lower-cased text, compiled once per list of strings."""
+    return any_substring(item.lower() for item in strings)
 
 
 def replies(ctx: ArticleContext, labels: list[str]) -> list[Statement]:

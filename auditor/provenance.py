@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -37,7 +37,7 @@ from scipy import sparse
 from .errors import RuleLoadError
 from .label import Labeller, outlet_tokens
 from .model import Document, Statement
-from .ruleset import REFERENCE, Lexicon, RuleSet, parse_examples, parse_yaml
+from .ruleset import REFERENCE, Lexicon, RuleSet, any_substring, parse_examples, parse_yaml
 from .segment import SegmentLexicons, segment
 
 # ---------------------------------------------------------------------------
@@ -65,19 +65,15 @@ class ProvenanceRule:
     ignorecase: bool
     regex: re.Pattern[str]
     triggers: tuple[str, ...] = ()  # the rule runs only when one of these occurs (lower case)
-    # The triggers as one regex: a single scan instead of a substring test per trigger.
-    trigger_regex: re.Pattern[str] | None = field(init=False, default=None, repr=False)
+    triggered: Callable[[str], object] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.triggers:
-            self.trigger_regex = re.compile("|".join(map(re.escape, self.triggers)))
+        self.triggered = any_substring(self.triggers)  # one scan, not a test per trigger
 
     def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
         """The rule's match in `text`, after the cheap trigger-word prefilter."""
-        if self.trigger_regex is not None:
-            lowered = text.lower() if lowered is None else lowered
-            if not self.trigger_regex.search(lowered):
-                return None
+        if self.triggers and not self.triggered(text.lower() if lowered is None else lowered):
+            return None
         return self.regex.search(text)
 
     def compile_for_outlet(self, lexicons: dict[str, Lexicon], outlet: str) -> re.Pattern[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -159,35 +159,26 @@ class RuleSet:
         self.rules = sorted(rules, key=lambda r: (-r.priority, r.id))
         self.sources = sources
         self.by_id = {rule.id: rule for rule in self.rules}
-        # Prefilter: every distinct trigger-word set gets a bit; a word maps to the
-        # bits of the sets it belongs to. A statement's bits are the OR over its
-        # words, and a rule runs only when all of its bits are set.
-        # Rules with `contains` get one more bit per distinct set of substrings,
-        # set when any of them occurs in the statement (punctuation, "'s").
-        trigger_sets: list[frozenset[str]] = []
-        substring_sets: list[tuple[str, ...]] = []
+        # Prefilter: every distinct trigger-word set and every distinct `contains`
+        # set of substrings gets a bit. A word maps to the bits of the word sets it
+        # belongs to; a substring set's bit is set when one of its strings occurs.
+        # A rule runs only when all of its bits are set.
+        keys: list[frozenset[str] | tuple[str, ...]] = []
         self._requirements: list[tuple[Rule, int]] = []
         for rule in self.rules:
-            sets = [self.lexicons[name].trigger_words for name in rule.requires]
-            sets += [rule.triggers] if rule.triggers else []
             needed = 0
-            for words in sets:
-                if words not in trigger_sets:
-                    trigger_sets.append(words)
-                needed |= 1 << trigger_sets.index(words)
-            if rule.contains and rule.contains not in substring_sets:
-                substring_sets.append(rule.contains)
+            for key in prefilter_keys(rule, self.lexicons):
+                if key not in keys:
+                    keys.append(key)
+                needed |= 1 << keys.index(key)
             self._requirements.append((rule, needed))
-        first_substring_bit = len(trigger_sets)
         self._substring_bits = [
-            (substrings, 1 << (first_substring_bit + i))
-            for i, substrings in enumerate(substring_sets)
-        ]
-        self._requirements = [
-            (rule, needed | self._substring_bit(rule)) for rule, needed in self._requirements
+            (key, 1 << bit) for bit, key in enumerate(keys) if isinstance(key, tuple)
         ]
         self._word_bits: dict[str, int] = {}
-        for bit, words in enumerate(trigger_sets):
+        for bit, words in enumerate(keys):
+            if isinstance(words, tuple):
+                continue
             for word in words:
                 # Statements are not lower-cased (that costs a copy per statement):
                 # each trigger is indexed as written, Capitalised and UPPER CASE.
@@ -196,12 +187,6 @@ class RuleSet:
         self._trigger_words = frozenset(self._word_bits)
         self._rules_for_bits: dict[int, list[Rule]] = {}
         self.hash = self._hash()
-
-    def _substring_bit(self, rule: Rule) -> int:
-        for substrings, bit in self._substring_bits:
-            if substrings == rule.contains:
-                return bit
-        return 0
 
     # -- loading -----------------------------------------------------------
     @classmethod
@@ -322,6 +307,28 @@ class RuleSet:
 
     def fired_ids(self, text: str) -> list[str]:
         return [match.rule.id for match in self.fire(text)]
+
+
+def prefilter_keys(
+    rule: Rule, lexicons: dict[str, Lexicon]
+) -> list[frozenset[str] | tuple[str, ...]]:
+    """What must occur for the rule to match: word sets (one word of each) and substrings."""
+    keys: list[frozenset[str] | tuple[str, ...]] = [
+        lexicons[name].trigger_words for name in rule.requires
+    ]
+    if rule.triggers:
+        keys.append(rule.triggers)
+    if rule.contains:
+        keys.append(rule.contains)
+    return keys
+
+
+def any_substring(strings: Iterable[str]) -> Callable[[str], object]:
+    """A test for "one of these strings occurs in the text" (always true for none)."""
+    strings = list(strings)
+    if not strings:
+        return lambda text: True
+    return re.compile("|".join(map(re.escape, strings))).search
 
 
 def clause_starts(text: str) -> list[int]:
