@@ -37,7 +37,15 @@ from scipy import sparse
 from .errors import RuleLoadError
 from .label import Labeller, outlet_tokens
 from .model import Document, Statement
-from .ruleset import REFERENCE, Lexicon, RuleSet, any_substring, parse_examples, parse_yaml
+from .ruleset import (
+    REFERENCE,
+    Lexicon,
+    RuleSet,
+    any_substring,
+    parse_examples,
+    parse_yaml,
+    rule_examples,
+)
 from .segment import SegmentLexicons, segment
 
 # ---------------------------------------------------------------------------
@@ -229,15 +237,10 @@ def run_provenance_examples(
     The same contract as `auditor.ruleset.run_examples`, for `auditor rules test`.
     """
     run, failures = 0, []
-    for rule in rules.rules:
-        for kind, sentences in (
-            ("match", rule.match_examples),
-            ("no_match", rule.no_match_examples),
-        ):
-            for sentence in sentences:
-                run += 1
-                if bool(rule.search(sentence)) != (kind == "match"):
-                    failures.append(ProvenanceExampleFailure(rule.id, rule.file, kind, sentence))
+    for rule, kind, sentence in rule_examples(rules.rules):
+        run += 1
+        if bool(rule.search(sentence)) != (kind == "match"):
+            failures.append(ProvenanceExampleFailure(rule.id, rule.file, kind, sentence))
     return run, failures
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -675,17 +675,21 @@ class ExampleFailure:
         )
 
 
+def rule_examples(rules: Iterable[Any]) -> Iterator[tuple[Any, str, str]]:
+    """(rule, "match" or "no_match", sentence) for every example of every rule."""
+    for rule in rules:
+        for sentence in rule.match_examples:
+            yield rule, "match", sentence
+        for sentence in rule.no_match_examples:
+            yield rule, "no_match", sentence
+
+
 def run_examples(ruleset: RuleSet) -> tuple[int, list[ExampleFailure]]:
     """Run every rule's own examples; return (examples run, failures)."""
     run, failures = 0, []
-    for rule in ruleset.rules:
-        for kind, sentences in (
-            ("match", rule.match_examples),
-            ("no_match", rule.no_match_examples),
-        ):
-            for sentence in sentences:
-                run += 1
-                fired = ruleset.fired_ids(sentence)
-                if (rule.id in fired) != (kind == "match"):
-                    failures.append(ExampleFailure(rule.id, rule.file, kind, sentence, fired))
+    for rule, kind, sentence in rule_examples(ruleset.rules):
+        run += 1
+        fired = ruleset.fired_ids(sentence)
+        if (rule.id in fired) != (kind == "match"):
+            failures.append(ExampleFailure(rule.id, rule.file, kind, sentence, fired))
     return run, failures

@@ -9,7 +9,7 @@ from itertools import islice
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.ruleset import RuleMatch, RuleSet
+from auditor.ruleset import RuleMatch, RuleSet, rule_examples
 from auditor.segment import SegmentLexicons, segment
 
 RULESET = RuleSet.load()
@@ -27,8 +27,7 @@ def assert_prefilter_exact(sentences: list[str]) -> None:
 
 
 def test_prefilter_is_exact_on_every_rule_example():
-    examples = [s for rule in RULESET.rules for s in rule.match_examples + rule.no_match_examples]
-    assert_prefilter_exact(examples)
+    assert_prefilter_exact([sentence for _, _, sentence in rule_examples(RULESET.rules)])
 
 
 def test_prefilter_is_exact_on_the_seeds(auditor):

@@ -7,14 +7,12 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import RuleLoadError
-from auditor.ruleset import RuleSet, run_examples
+from auditor.ruleset import RuleSet, rule_examples, run_examples
 
 RULESET = RuleSet.load()
 EXAMPLES = [
     pytest.param(rule.id, kind, sentence, id=f"{rule.id}:{kind}:{n}")
-    for rule in RULESET.rules
-    for kind, sentences in (("match", rule.match_examples), ("no_match", rule.no_match_examples))
-    for n, sentence in enumerate(sentences)
+    for n, (rule, kind, sentence) in enumerate(rule_examples(RULESET.rules))
 ]
 
 
