@@ -121,8 +121,11 @@ class Labeller:
     def _own_outlets(self, document: Document, fired: list[list[RuleMatch]]) -> list[set[str]]:
         """The article's own outlet: from metadata, else from own-reporting markers."""
         outlet = document.metadata.get("outlet")
+        site = site_name(str(document.metadata.get("url") or ""))
         if outlet:
-            return [outlet_tokens(outlet)]
+            return [outlet_tokens(outlet)] + ([{site}] if site else [])
+        if site:
+            return [{site}]
         credited = [
             outlet_tokens(m.groups["outlet"])
             for ms in fired
@@ -141,7 +144,11 @@ class Labeller:
 
     def _is_own(self, name: str, context: Context) -> bool:
         tokens = outlet_tokens(name)
-        return bool(tokens) and any(tokens <= own or own <= tokens for own in context.own_outlets)
+        if not tokens:
+            return False
+        # written out or run together: "Fox Business" is the site foxbusiness.com
+        squashed = {"".join(sorted(tokens, key=name.lower().find))}
+        return any(tokens <= own or own <= tokens or squashed == own for own in context.own_outlets)
 
     def _label_directly(
         self, statement: Statement, matches: list[RuleMatch], context: Context
@@ -434,10 +441,26 @@ KEEPS_FULL_STOP = frozenset(
 )
 
 
+NOT_OUTLET_WORDS = frozenset({"the", "news", "s", "www", "com", "co", "uk", "org", "net"})
+SITE_SUFFIXES = frozenset({"com", "co", "uk", "org", "net", "us", "au", "ca", "www", "edition"})
+
+
 def outlet_tokens(name: str) -> set[str]:
-    """Comparable words of an outlet name: 'The New York Post' -> {'new', 'york', 'post'}."""
+    """Comparable words of an outlet name: 'The New York Post' -> {'new', 'york', 'post'}.
+
+    Web-address words go too, so "FOXBusiness.com" is {'foxbusiness'}.
+    """
     words = re.findall(r"\w+", name.lower())
-    return {w for w in words if w not in ("the", "news", "s")} or set(words)
+    return {w for w in words if w not in NOT_OUTLET_WORDS} or set(words)
+
+
+def site_name(url: str) -> str | None:
+    """The outlet word of a web address: 'http://www.foxbusiness.com/x' -> 'foxbusiness'."""
+    host = re.match(r"^(?:[a-z][a-z0-9+.\-]*://)?([^/:?#\s]+)", url.strip().lower())
+    if not host:
+        return None
+    labels = [label for label in host.group(1).split(".") if label and label not in SITE_SUFFIXES]
+    return labels[-1] if labels and "." in host.group(1) else None
 
 
 NO_QUOTE = QuoteState()  # shared: a statement with no quote marks, outside any quote

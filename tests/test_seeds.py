@@ -275,3 +275,30 @@ def test_a_source_ending_the_sentence_loses_the_full_stop_but_abbreviations_keep
     )
     sources = [s.source for s in body_statements(auditor, text)]
     assert sources == ["the FBI", "John Smith Jr.", "the Daily Ledger"]
+
+
+@pytest.mark.parametrize(
+    ("credit", "metadata", "own"),
+    [
+        ("FOXBusiness.com", {"outlet": "Valley", "url": "https://www.foxbusiness.com/a"}, True),
+        ("FOXBusiness.com", {"url": "http://foxbusiness.com/a"}, True),  # the site names it
+        ("Fox Business", {"url": "http://foxbusiness.com/a"}, True),  # written out
+        ("FOXBusiness.com", {"outlet": "Valley", "url": "https://hilltimes.com/a"}, False),
+        ("FOXBusiness.com", {}, False),
+    ],
+)
+def test_a_credit_to_the_articles_own_web_site_is_its_own_reporting(auditor, credit, metadata, own):
+    text = f"A Headline\n\nA spokeswoman from the museum told {credit} the loan had ended."
+    document = Document(name="x.json", text=text, metadata=metadata)
+    (statement,) = [s for s in auditor.statements(document) if s.kind == "statement"]
+    assert set(statement.labels) == ({"named"} if own else {"named", "outlet"})
+
+
+def test_site_name_is_the_outlet_word_of_a_web_address():
+    from auditor.label import outlet_tokens, site_name
+
+    assert site_name("http://www.foxbusiness.com/politics/2016/a.html") == "foxbusiness"
+    assert site_name("https://www.bbc.co.uk/news") == "bbc"
+    assert site_name("edition.cnn.com/x") == "cnn"
+    assert site_name("") is None and site_name("no address") is None
+    assert outlet_tokens("FOXBusiness.com") == {"foxbusiness"}
