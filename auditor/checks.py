@@ -54,7 +54,15 @@ from typing import Any
 
 from .errors import RuleLoadError
 from .model import SOURCE_LABELS, ArticleAudit, Statement
-from .ruleset import REFERENCE, RuleSet, any_substring, parse_examples, parse_yaml
+from .ruleset import (
+    REFERENCE,
+    RuleMatch,
+    RuleSet,
+    any_substring,
+    fired_key,
+    parse_examples,
+    parse_yaml,
+)
 
 LEVELS = ("info", "warning", "error")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
@@ -518,6 +526,7 @@ class ArticleContext:
         self._attributions: dict[int, tuple[str, str]] = audit.memo.setdefault(
             ("attributions", ruleset.hash), {}
         )
+        self._fired: dict[int, list[RuleMatch]] = audit.memo.get(fired_key(ruleset), {})
 
     def nearby_text(self, statement: Statement) -> str:
         """The statement's paragraph and the body statements just before and after it."""
@@ -560,7 +569,10 @@ class ArticleContext:
         return known
 
     def _find_attribution(self, statement: Statement) -> tuple[str, str]:
-        anonymous = [m for m in self.ruleset.fire(statement.text) if "anonymous" in m.rule.labels]
+        matches = self._fired.get(statement.index)
+        if matches is None:  # not kept by the labeller, or labelled with other rules
+            matches = self.ruleset.fire(statement.text)
+        anonymous = [m for m in matches if "anonymous" in m.rule.labels]
         for match in anonymous:
             source = match.groups.get("source") or match.groups.get("source2")
             if source:

@@ -102,9 +102,21 @@ class Labeller:
         title = ruleset.lexicons["title"].regex
         self._role_split = re.compile(rf"^(?P<role>.*\b{title}\.?)\s+(?P<speaker>[A-ZÀ-ÖØ-Þ].*)$")
 
-    def label(self, document: Document, statements: list[Statement]) -> list[Statement]:
+    def label(
+        self,
+        document: Document,
+        statements: list[Statement],
+        fired_out: dict[int, list[RuleMatch]] | None = None,
+    ) -> list[Statement]:
+        """Label `statements` in place.
+
+        `fired_out`, when given, receives each body statement's rule matches by
+        index: the checks and provenance reuse them instead of firing again.
+        """
         body = [s for s in statements if s.kind == "statement"]
         fired = [self.ruleset.fire(s.text) for s in body]
+        if fired_out is not None:
+            fired_out.update(zip((s.index for s in body), fired, strict=True))
         context = Context(own_outlets=self._own_outlets(document, fired))
         quotes = quote_states(body)
         for statement, matches, quote in zip(body, fired, quotes, strict=True):
@@ -143,12 +155,7 @@ class Labeller:
         return own
 
     def _is_own(self, name: str, context: Context) -> bool:
-        tokens = outlet_tokens(name)
-        if not tokens:
-            return False
-        # written out or run together: "Fox Business" is the site foxbusiness.com
-        squashed = {"".join(sorted(tokens, key=name.lower().find))}
-        return any(tokens <= own or own <= tokens or squashed == own for own in context.own_outlets)
+        return is_own_outlet(name, context.own_outlets)
 
     def _label_directly(
         self, statement: Statement, matches: list[RuleMatch], context: Context
@@ -452,6 +459,16 @@ def outlet_tokens(name: str) -> set[str]:
     """
     words = re.findall(r"\w+", name.lower())
     return {w for w in words if w not in NOT_OUTLET_WORDS} or set(words)
+
+
+def is_own_outlet(name: str, own_outlets: list[set[str]]) -> bool:
+    """Whether an outlet named in the text is one of the article's own outlets."""
+    tokens = outlet_tokens(name)
+    if not tokens:
+        return False
+    # written out or run together: "Fox Business" is the site foxbusiness.com
+    squashed = {"".join(sorted(tokens, key=name.lower().find))}
+    return any(tokens <= own or own <= tokens or squashed == own for own in own_outlets)
 
 
 def site_name(url: str) -> str | None:

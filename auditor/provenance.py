@@ -35,11 +35,12 @@ import numpy as np
 from scipy import sparse
 
 from .errors import RuleLoadError
-from .label import Labeller, outlet_tokens
+from .label import Labeller, is_own_outlet, outlet_tokens
 from .model import Document, Statement
 from .ruleset import (
     REFERENCE,
     Lexicon,
+    RuleMatch,
     RuleSet,
     any_substring,
     parse_examples,
@@ -286,13 +287,14 @@ class ArticleProvenance:
         statements: list[Statement],
         labeller: Labeller,
         rules: ProvenanceRules,
+        fired: dict[int, list[RuleMatch]] | None = None,
     ) -> ArticleProvenance:
+        """`fired`: the labeller's rule matches by statement index, when the caller kept them."""
         body = [s for s in statements if s.is_statement]
-        own_outlet, own_tokens = own_outlet_of(document, body, labeller)
+        own_outlet, own_tokens = own_outlet_of(document, body, labeller, fired)
 
         def is_own(name: str) -> bool:
-            tokens = outlet_tokens(name)
-            return bool(tokens) and any(tokens <= own or own <= tokens for own in own_tokens)
+            return is_own_outlet(name, own_tokens)
 
         credits: list[Credit] = []
         markers: list[tuple[str, int]] = []
@@ -362,15 +364,21 @@ class ArticleProvenance:
 
 
 def own_outlet_of(
-    document: Document, body: list[Statement], labeller: Labeller
+    document: Document,
+    body: list[Statement],
+    labeller: Labeller,
+    fired: dict[int, list[RuleMatch]] | None = None,
 ) -> tuple[str | None, list[set[str]]]:
     """The article's own outlet as the labeller decides it: metadata, else markers."""
     metadata = document.metadata.get("outlet")
     if metadata:
-        return metadata, [outlet_tokens(metadata)]
-    fired = [labeller.ruleset.fire(s.text) for s in body]
-    own_tokens = labeller._own_outlets(document, fired)  # the labeller's decision, reused
-    for matches in fired:
+        return metadata, labeller._own_outlets(document, [])
+    if fired is not None:
+        matches_by_statement = [fired[s.index] for s in body]
+    else:
+        matches_by_statement = [labeller.ruleset.fire(s.text) for s in body]
+    own_tokens = labeller._own_outlets(document, matches_by_statement)  # the labeller's decision
+    for matches in matches_by_statement:
         for match in matches:
             name = match.groups.get("outlet")
             if match.rule.outlet_role == "own" and name and outlet_tokens(name) in own_tokens:

@@ -309,6 +309,14 @@ class RuleSet:
         return [match.rule.id for match in self.fire(text)]
 
 
+def fired_key(ruleset: RuleSet) -> tuple[str, str]:
+    """The `ArticleAudit.memo` key of the labeller's rule matches, by statement index.
+
+    Keyed by the rules hash: a stage running other rules must fire its own.
+    """
+    return ("fired", ruleset.hash)
+
+
 def prefilter_keys(
     rule: Rule, lexicons: dict[str, Lexicon]
 ) -> list[frozenset[str] | tuple[str, ...]]:

@@ -57,9 +57,12 @@ def distinct_names(names: Iterable[str]) -> list[str]:
     return sorted(name for name, _ in kept)
 
 
+LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+
+
 def normalise_name(name: str) -> str:
     name = SPACES.sub(" ", name).strip().strip(",.")
-    return re.sub(r"^(?:the|a|an)\s+", "", name, flags=re.IGNORECASE)
+    return LEADING_ARTICLE.sub("", name)
 
 
 def readability_scores(text: str) -> dict[str, float | None]:
@@ -330,15 +333,17 @@ def distinct_sources(ctx: Any) -> dict[str, list[int]]:
     from .checks import anonymous_attributions
 
     found: dict[str, list[int]] = {}
-    named = {s.index: normalise_name(s.speaker or s.source or "") for s in ctx.body}
-    kept = distinct_names(
-        name for index, name in named.items() if "named" in ctx.by_index[index].labels
-    )
+    named = {
+        s.index: normalise_name(s.speaker or s.source or "")
+        for s in ctx.body
+        if "named" in s.labels
+    }
+    kept = [(name, set(name.lower().split())) for name in distinct_names(named.values())]
     for index, name in named.items():
-        if "named" not in ctx.by_index[index].labels or not name:
+        if not name:
             continue
         words = set(name.lower().split())
-        key = next((k for k in kept if words <= set(k.lower().split())), name)
+        key = next((k for k, k_words in kept if words <= k_words), name)
         found.setdefault(f"named: {key}", []).append(index)
     for statement in anonymous_attributions(ctx):
         phrase = SPACES.sub(" ", ctx.attribution(statement)[0]).strip()

@@ -493,3 +493,18 @@ def test_anonymous_attribution_prefers_the_people_over_the_own_outlet(auditor, c
     ctx = ArticleContext(audit, config.ruleset)
     statement = audit.body_statements[0]
     assert ctx.attribution(statement) == ("two senior officials", "said")
+
+
+@pytest.mark.parametrize("seed", [SEED_000, SEED_001])
+def test_checks_reusing_the_labellers_rule_matches_find_what_firing_again_finds(
+    auditor, config, seed
+):
+    from auditor.ruleset import fired_key
+
+    kept = auditor.audit_path(str(seed))
+    assert kept.memo[fired_key(auditor.ruleset)]  # the labeller's matches are kept
+    fresh = auditor.audit_path(str(seed))
+    del fresh.memo[fired_key(auditor.ruleset)]  # the checks must fire the rules themselves
+    assert [f.to_dict() for f in run_checks(kept, config)] == [
+        f.to_dict() for f in run_checks(fresh, config)
+    ]

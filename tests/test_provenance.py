@@ -147,6 +147,19 @@ def test_told_the_own_outlet_is_own_reporting_not_a_credit(auditor):
     assert other["own_reporting"] == []
 
 
+def test_told_the_own_web_site_is_own_reporting_as_the_labeller_decides(auditor):
+    text = (
+        "Officials weighed the plan.\n\nA spokeswoman told FOXBusiness.com that the plan was dead."
+    )
+    metadata = {"outlet": "Valley", "url": "https://www.foxbusiness.com/politics/a.html"}
+    document = Document("x.json", text, metadata=metadata)
+    audit = auditor.audit(document, readability=False)
+    assert audit.provenance["credited_outlets"] == []
+    assert "outlet" not in audit.body_statements[1].labels
+    elsewhere = auditor.audit(Document("x.json", text, metadata={"outlet": "Valley"}))
+    assert [c["outlet"] for c in elsewhere.provenance["credited_outlets"]] == ["FOXBusiness.com"]
+
+
 def test_a_credit_in_passing_is_not_suspect(auditor):
     body = "\n\n".join(f"Officials said the plan number {i} was on track." for i in range(10))
     provenance = provenance_of(auditor, body + "\n\nThe plan was first reported by Axios.")
