@@ -76,6 +76,7 @@ class QuoteState:
     starts_inside: bool = False
     ends_inside: bool = False
     all_quote: bool = False
+    spans: tuple[tuple[int, int], ...] = ()  # (start, end) of quoted text in the statement
 
 
 @dataclass
@@ -122,7 +123,7 @@ class Labeller:
         for statement, matches, quote in zip(body, fired, quotes, strict=True):
             # a statement wholly inside a running quote has no marks of its own
             statement.quote = statement.text if quote is INSIDE_QUOTE else quote.text
-            self._label_directly(statement, matches, context)
+            self._label_directly(statement, matches, context, quote.spans)
         self._inherit(body, quotes)
         for statement in body:
             if not statement.labels:
@@ -158,7 +159,11 @@ class Labeller:
         return is_own_outlet(name, context.own_outlets)
 
     def _label_directly(
-        self, statement: Statement, matches: list[RuleMatch], context: Context
+        self,
+        statement: Statement,
+        matches: list[RuleMatch],
+        context: Context,
+        quoted: tuple[tuple[int, int], ...] = (),
     ) -> None:
         if not matches:
             return
@@ -175,7 +180,7 @@ class Labeller:
             if any(competes(match, other) for other in accepted):
                 continue
             accepted.append(match)
-        accepted = drop_content_speakers(accepted)
+        accepted = drop_quoted_sources(drop_content_speakers(accepted), quoted)
         labels: list[str] = []
         sources = [m for m in accepted if m.rule.group in ("speaker", "medium")]
         speaker = next((m for m in sources if m.rule.group == "speaker"), None)
@@ -386,6 +391,27 @@ def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
     ]
 
 
+def drop_quoted_sources(
+    accepted: list[RuleMatch], quoted: tuple[tuple[int, int], ...]
+) -> list[RuleMatch]:
+    """A source named inside the quoted words yields to the speaker outside them.
+
+    In "“Officials said the plan was dead,” Ortega said." Ortega is the source and
+    the officials are part of what Ortega said. Denials and no-comment lines
+    inside a quote stay: they are what the speaker did.
+    """
+    if not quoted:
+        return accepted
+
+    def is_quoted(match: RuleMatch) -> bool:
+        return any(start <= match.start and match.end <= end for start, end in quoted)
+
+    sources = [m for m in accepted if m.rule.group in ("speaker", "medium")]
+    if not any(not is_quoted(m) for m in sources):
+        return accepted
+    return [m for m in accepted if m not in sources or not is_quoted(m)]
+
+
 def overlaps(a: RuleMatch, b: RuleMatch) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -505,6 +531,7 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
         )
         pieces: list[str] = []
         outside: list[str] = []
+        spans: list[tuple[int, int]] = []
         position = 0
         for mark in QUOTE_MARK.finditer(text):
             char, at = mark.group(0), mark.start()
@@ -516,12 +543,17 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
                 or (at == 0 and not open_quote)
             )
             (pieces if open_quote else outside).append(text[position:at])
+            if open_quote:
+                spans.append((position, at))
             if opening:
                 open_quote = True
             elif open_quote:
                 open_quote = False
             position = mark.end()
         (pieces if open_quote else outside).append(text[position:])
+        if open_quote:
+            spans.append((position, len(text)))
+        state.spans = tuple(spans)
         quoted = " ".join(p.strip() for p in pieces if p.strip())
         state.text = quoted or None
         state.ends_inside = open_quote

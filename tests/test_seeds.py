@@ -302,3 +302,19 @@ def test_site_name_is_the_outlet_word_of_a_web_address():
     assert site_name("edition.cnn.com/x") == "cnn"
     assert site_name("") is None and site_name("no address") is None
     assert outlet_tokens("FOXBusiness.com") == {"foxbusiness"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        ("“Officials said the plan was dead,” Ortega said.", {"named"}),
+        ("“The report found the plan was dead,” Ortega said.", {"named"}),
+        ("“CNN reported the plan was dead,” Ortega said.", {"named"}),
+        ("“Ortega has no plan,” two officials said.", {"anonymous"}),
+        ("“It is untrue,” this person said.", {"anonymous", "denial"}),  # the spec's seed case
+        ("Officials said the plan was dead, Ortega said.", {"anonymous", "named"}),  # no quote
+    ],
+)
+def test_a_source_inside_the_quoted_words_yields_to_the_speaker_outside(auditor, sentence, labels):
+    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    assert set(statement.labels) == labels
