@@ -101,6 +101,7 @@ class Labeller:
         self.ruleset = ruleset
         self._hedge_ids = {rule.id for rule in ruleset.rules if "hedge" in rule.labels}
         title = ruleset.lexicons["title"].regex
+        self._known_outlet = re.compile(ruleset.lexicons["outlet"].regex)
         self._role_split = re.compile(rf"^(?P<role>.*\b{title}\.?)\s+(?P<speaker>[A-ZÀ-ÖØ-Þ].*)$")
 
     def label(
@@ -158,6 +159,21 @@ class Labeller:
     def _is_own(self, name: str, context: Context) -> bool:
         return is_own_outlet(name, context.own_outlets)
 
+    def _credits_another_outlet(self, match: RuleMatch, context: Context) -> bool:
+        """An own-reporting phrase naming an outlet the article is known not to be.
+
+        "NBC News has learned" in a CNN article is NBC's reporting, credited.
+        """
+        outlet = match.groups.get("outlet")
+        return bool(
+            match.rule.outlet_role == "own"
+            and outlet
+            and "outlet" not in match.rule.labels
+            and context.own_outlets
+            and self._known_outlet.fullmatch(outlet.strip())
+            and not self._is_own(outlet, context)
+        )
+
     def _label_directly(
         self,
         statement: Statement,
@@ -196,6 +212,8 @@ class Labeller:
                     labels.extend(antecedent_labels(context.referent(pronoun)))
                 else:
                     labels.append(label)
+            if self._credits_another_outlet(match, context):
+                labels.append("outlet")
         statement.labels = ordered(labels)
         statement.rules = [match.rule.id for match in accepted]
         if primary is not None:

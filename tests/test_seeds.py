@@ -318,3 +318,20 @@ def test_site_name_is_the_outlet_word_of_a_web_address():
 def test_a_source_inside_the_quoted_words_yields_to_the_speaker_outside(auditor, sentence, labels):
     (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
     assert set(statement.labels) == labels
+
+
+@pytest.mark.parametrize(
+    ("outlet", "labels"),
+    [
+        (None, {"anonymous"}),  # no outlet known: "has learned" is the article's own
+        ("NBC News", {"anonymous"}),
+        ("Valley Ledger", {"anonymous", "outlet"}),  # another outlet's reporting, credited
+    ],
+)
+def test_has_learned_is_own_reporting_only_in_that_outlets_article(auditor, outlet, labels):
+    text = "A Headline\n\nNBC News has learned that the plan was dropped."
+    metadata = {"outlet": outlet} if outlet else {}
+    audit = auditor.audit(Document("x.json", text, metadata=metadata), readability=False)
+    assert set(audit.body_statements[0].labels) == labels
+    credited = [c["outlet"] for c in audit.provenance["credited_outlets"]]
+    assert credited == (["NBC News"] if "outlet" in labels else [])
