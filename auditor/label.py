@@ -84,6 +84,7 @@ class Context:
     """What the labeller remembers while walking through an article."""
 
     own_outlets: list[set[str]] = field(default_factory=list)
+    outlet_known: bool = False  # the metadata outlet is one the outlet lexicon knows
     last_source: Statement | None = None
     last_person: Statement | None = None
 
@@ -119,7 +120,10 @@ class Labeller:
         fired = [self.ruleset.fire(s.text) for s in body]
         if fired_out is not None:
             fired_out.update(zip((s.index for s in body), fired, strict=True))
-        context = Context(own_outlets=self._own_outlets(document, fired))
+        context = Context(
+            own_outlets=self._own_outlets(document, fired),
+            outlet_known=self.knows_its_outlet(document),
+        )
         quotes = quote_states(body)
         for statement, matches, quote in zip(body, fired, quotes, strict=True):
             # a statement wholly inside a running quote has no marks of its own
@@ -133,13 +137,19 @@ class Labeller:
 
     # -- pass 1 -----------------------------------------------------------
     def _own_outlets(self, document: Document, fired: list[list[RuleMatch]]) -> list[set[str]]:
-        """The article's own outlet: from metadata, else from own-reporting markers."""
+        """The article's own outlet: from metadata, else from own-reporting markers.
+
+        The site of the article's web address counts too ("FOXBusiness.com" in a
+        story on foxbusiness.com), next to the name, never instead of it.
+        """
         outlet = document.metadata.get("outlet")
-        site = site_name(str(document.metadata.get("url") or ""))
-        if outlet:
-            return [outlet_tokens(outlet)] + ([{site}] if site else [])
-        if site:
-            return [{site}]
+        site = site_name(document.metadata.get("url"))
+        own = [outlet_tokens(str(outlet))] if outlet else self._marked_outlets(fired)
+        return own + ([{site}] if site else [])
+
+    @staticmethod
+    def _marked_outlets(fired: list[list[RuleMatch]]) -> list[set[str]]:
+        """Outlets named by own-reporting markers ("The Post has learned") and never credited."""
         credited = [
             outlet_tokens(m.groups["outlet"])
             for ms in fired
@@ -159,18 +169,29 @@ class Labeller:
     def _is_own(self, name: str, context: Context) -> bool:
         return is_own_outlet(name, context.own_outlets)
 
-    def _credits_another_outlet(self, match: RuleMatch, context: Context) -> bool:
-        """An own-reporting phrase naming an outlet the article is known not to be.
+    def knows_its_outlet(self, document: Document) -> bool:
+        """The metadata names the article's outlet as the outlet lexicon spells it.
 
-        "NBC News has learned" in a CNN article is NBC's reporting, credited.
+        Only then is an own-reporting phrase naming a different outlet ("NBC News
+        has learned" in a CNN story) taken as a credit: with "WSJ" or a web site
+        as the outlet, a differently spelled own name must not become a credit.
         """
+        outlet = str(document.metadata.get("outlet") or "").strip()
+        return bool(outlet) and self.is_known_outlet(outlet)
+
+    def is_known_outlet(self, name: str) -> bool:
+        return bool(self._known_outlet.fullmatch(" ".join(name.split())))
+
+    def _credits_another_outlet(self, match: RuleMatch, context: Context) -> bool:
+        """An own-reporting phrase naming another known outlet, in an article whose outlet
+        is known: "NBC News has learned" in a CNN article is NBC's reporting, credited."""
         outlet = match.groups.get("outlet")
         return bool(
-            match.rule.outlet_role == "own"
+            context.outlet_known
+            and match.rule.outlet_role == "own"
             and outlet
             and "outlet" not in match.rule.labels
-            and context.own_outlets
-            and self._known_outlet.fullmatch(outlet.strip())
+            and self.is_known_outlet(outlet)
             and not self._is_own(outlet, context)
         )
 
@@ -492,8 +513,14 @@ KEEPS_FULL_STOP = frozenset(
 )
 
 
-NOT_OUTLET_WORDS = frozenset({"the", "news", "s", "www", "com", "co", "uk", "org", "net"})
-SITE_SUFFIXES = frozenset({"com", "co", "uk", "org", "net", "us", "au", "ca", "www", "edition"})
+WEB_WORDS = frozenset({"www", "com", "co", "uk", "org", "net"})
+NOT_OUTLET_WORDS = frozenset({"the", "news", "s"}) | WEB_WORDS
+# Labels of a host name that say nothing about the outlet: country and generic
+# domains, and portals that carry many outlets' stories.
+SITE_NOISE = frozenset(
+    {"com", "co", "org", "net", "ac", "gov", "edu", "www", "edition", "amp", "m", "mobile"}
+    | {"news", "go", "msn", "yahoo", "aol", "google", "apple", "article", "articles"}
+)
 
 
 def outlet_tokens(name: str) -> set[str]:
@@ -505,23 +532,57 @@ def outlet_tokens(name: str) -> set[str]:
     return {w for w in words if w not in NOT_OUTLET_WORDS} or set(words)
 
 
+def outlet_forms(name: str) -> set[str]:
+    """Run-together spellings of a name: 'NBC News' -> {'nbcnews', 'nn'}; 'The Guardian'
+    -> {'theguardian', 'guardian'} (to meet a site word such as nbcnews or theguardian,
+    and initials such as 'WSJ')."""
+    words = [w for w in re.findall(r"\w+", name.lower()) if w not in WEB_WORDS]
+    if not words:
+        return set()
+    forms = {"".join(words)}
+    if words[0] == "the" and len(words) > 1:
+        words = words[1:]
+        forms.add("".join(words))
+    if len(words) > 1:
+        forms.add("".join(w[0] for w in words))
+    return {form for form in forms if len(form) > 1}
+
+
 def is_own_outlet(name: str, own_outlets: list[set[str]]) -> bool:
-    """Whether an outlet named in the text is one of the article's own outlets."""
+    """Whether an outlet named in the text is one of the article's own outlets.
+
+    Same words ("The Post" ~ "New York Post"), run together ("Fox Business" ~ the
+    site foxbusiness), or initials ("WSJ" ~ "Wall Street Journal").
+    """
     tokens = outlet_tokens(name)
     if not tokens:
         return False
-    # written out or run together: "Fox Business" is the site foxbusiness.com
-    squashed = {"".join(sorted(tokens, key=name.lower().find))}
-    return any(tokens <= own or own <= tokens or squashed == own for own in own_outlets)
+    forms = outlet_forms(name)
+    for own in own_outlets:
+        if tokens <= own or own <= tokens:
+            return True
+        if len(own) == 1 and forms & {next(iter(own))}:
+            return True
+        if (
+            len(tokens) == 1
+            and len(own) > 1
+            and sorted(next(iter(tokens))) == sorted(w[0] for w in own)
+        ):
+            return True  # initials against a written-out name, whose word order is lost
+    return False
 
 
-def site_name(url: str) -> str | None:
-    """The outlet word of a web address: 'http://www.foxbusiness.com/x' -> 'foxbusiness'."""
-    host = re.match(r"^(?:[a-z][a-z0-9+.\-]*://)?([^/:?#\s]+)", url.strip().lower())
+def site_name(url: object) -> str | None:
+    """The outlet word of a web address: 'http://www.foxbusiness.com/x' -> 'foxbusiness',
+    'https://www.nzherald.co.nz/' -> 'nzherald'; None for anything that is not one."""
+    if not isinstance(url, str):
+        return None
+    host = re.match(r"^(?:https?://|www\.)([a-z0-9.\-]+)", url.strip().lower())
     if not host:
         return None
-    labels = [label for label in host.group(1).split(".") if label and label not in SITE_SUFFIXES]
-    return labels[-1] if labels and "." in host.group(1) else None
+    labels = host.group(1).split(".")[:-1]  # the last label is the top-level domain
+    names = [label for label in labels if label.isalpha() and label not in SITE_NOISE]
+    return names[-1] if names and len(names[-1]) > 2 else None
 
 
 NO_QUOTE = QuoteState()  # shared: a statement with no quote marks, outside any quote
@@ -553,6 +614,8 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
         position = 0
         for mark in QUOTE_MARK.finditer(text):
             char, at = mark.group(0), mark.start()
+            if char == '"' and at > 0 and text[at - 1].isdigit():
+                continue  # an inch mark ('a 55" screen'), not a quote
             # a closing mark that starts a statement outside a quote opens one (reader
             # comments are often typed ”Text.” ― Name)
             opening = (

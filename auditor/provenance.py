@@ -296,6 +296,10 @@ class ArticleProvenance:
         def is_own(name: str) -> bool:
             return is_own_outlet(name, own_tokens)
 
+        def credits_another(outlet: str) -> bool:  # as the labeller decides it
+            return outlet_known and labeller.is_known_outlet(outlet) and not is_own(outlet)
+
+        outlet_known = labeller.knows_its_outlet(document)
         credits: list[Credit] = []
         markers: list[tuple[str, int]] = []
         for statement in statements:
@@ -306,7 +310,8 @@ class ArticleProvenance:
                     continue
                 phrase = " ".join(found.group(0).split())
                 outlet = captured_outlet(found)
-                if rule.kind == "credit" and outlet and not is_own(outlet):
+                credit = rule.kind == "credit" and outlet and not is_own(outlet)
+                if credit or (rule.kind == "own_marker" and outlet and credits_another(outlet)):
                     if statement.is_statement:
                         credits.append(Credit(" ".join(outlet.split()), phrase, statement.index))
                 elif rule.kind == "own_marker" or (outlet and is_own(outlet)):
@@ -373,15 +378,16 @@ def own_outlet_of(
     metadata = document.metadata.get("outlet")
     if metadata:
         return metadata, labeller._own_outlets(document, [])
-    if fired is not None:
-        matches_by_statement = [fired[s.index] for s in body]
-    else:
-        matches_by_statement = [labeller.ruleset.fire(s.text) for s in body]
+    fired = fired or {}
+    matches_by_statement = [
+        found if (found := fired.get(s.index)) is not None else labeller.ruleset.fire(s.text)
+        for s in body
+    ]
     own_tokens = labeller._own_outlets(document, matches_by_statement)  # the labeller's decision
     for matches in matches_by_statement:
         for match in matches:
             name = match.groups.get("outlet")
-            if match.rule.outlet_role == "own" and name and outlet_tokens(name) in own_tokens:
+            if match.rule.outlet_role == "own" and name and is_own_outlet(name, own_tokens):
                 return " ".join(name.split()), own_tokens
     return None, own_tokens
 

@@ -398,13 +398,34 @@ def builtin_rule_files() -> list[tuple[str, str]]:
     return found
 
 
+class UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a key given twice in one mapping.
+
+    Plain YAML keeps the last value, so a rule with two `no_match:` lists would
+    silently lose the first one's examples.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_yaml(path: str, text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise RuleLoadError(f"{path}: not valid YAML{where}") from err
+        problem = getattr(err, "problem", None)
+        detail = f": {problem}" if problem and "twice" in str(problem) else ""
+        raise RuleLoadError(f"{path}: not valid YAML{where}{detail}") from err
 
 
 def parse_lexicon(path: str, data: dict[str, Any]) -> Lexicon:
@@ -573,6 +594,12 @@ def expand_triggers(where: str, triggers: list[str], lexicons: dict[str, Lexicon
     for trigger in triggers:
         reference = REFERENCE.fullmatch(trigger)
         if reference is None:
+            if not WORD.fullmatch(trigger):
+                # the prefilter compares whole words: "op-ed" is the words "op" and "ed"
+                raise RuleLoadError(
+                    f"{where}: trigger {trigger!r} is not one word (letters, digits, _); "
+                    "use one of its words, or `contains` for a phrase"
+                )
             words.add(trigger)
             continue
         name = reference.group(1)

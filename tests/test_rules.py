@@ -155,3 +155,15 @@ def test_rules_hash_covers_flags_and_outlet_role(tmp_path):
     assert RuleSet.load([write(tmp_path, flagged)]).hash != base
     role = RULE.replace("    pattern:", "    outlet_role: credited\n    pattern:")
     assert RuleSet.load([write(tmp_path, role)]).hash != base
+
+
+def test_a_trigger_that_is_not_one_word_is_a_load_error(tmp_path):
+    text = RULE.replace("    pattern:", "    triggers: [op-ed]\n    pattern:")
+    with pytest.raises(RuleLoadError, match="trigger 'op-ed' is not one word"):
+        RuleSet.load([write(tmp_path, text)])
+
+
+def test_a_key_given_twice_is_a_load_error_not_a_silent_overwrite(tmp_path):
+    text = RULE.replace("    pattern:", "    description: again\n    pattern:")
+    with pytest.raises(RuleLoadError, match="given twice"):
+        RuleSet.load([write(tmp_path, text)])

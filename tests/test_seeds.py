@@ -299,7 +299,10 @@ def test_site_name_is_the_outlet_word_of_a_web_address():
 
     assert site_name("http://www.foxbusiness.com/politics/2016/a.html") == "foxbusiness"
     assert site_name("https://www.bbc.co.uk/news") == "bbc"
-    assert site_name("edition.cnn.com/x") == "cnn"
+    assert site_name("https://edition.cnn.com/x") == "cnn"
+    assert site_name("https://www.nzherald.co.nz/a") == "nzherald"
+    assert site_name("https://news.yahoo.com/a") is None  # a portal, not an outlet
+    assert site_name("article.html") is None and site_name(None) is None
     assert site_name("") is None and site_name("no address") is None
     assert outlet_tokens("FOXBusiness.com") == {"foxbusiness"}
 
@@ -313,6 +316,7 @@ def test_site_name_is_the_outlet_word_of_a_web_address():
         ("“Ortega has no plan,” two officials said.", {"anonymous"}),
         ("“It is untrue,” this person said.", {"anonymous", "denial"}),  # the spec's seed case
         ("Officials said the plan was dead, Ortega said.", {"anonymous", "named"}),  # no quote
+        ('She said the 55" screen was fine, officials said.', {"anonymous", "named"}),  # inches
     ],
 )
 def test_a_source_inside_the_quoted_words_yields_to_the_speaker_outside(auditor, sentence, labels):
@@ -325,7 +329,8 @@ def test_a_source_inside_the_quoted_words_yields_to_the_speaker_outside(auditor,
     [
         (None, {"anonymous"}),  # no outlet known: "has learned" is the article's own
         ("NBC News", {"anonymous"}),
-        ("Valley Ledger", {"anonymous", "outlet"}),  # another outlet's reporting, credited
+        ("CNN", {"anonymous", "outlet"}),  # another outlet's reporting, credited
+        ("Valley Ledger", {"anonymous"}),  # an outlet the lexicon does not know: never a credit
     ],
 )
 def test_has_learned_is_own_reporting_only_in_that_outlets_article(auditor, outlet, labels):
