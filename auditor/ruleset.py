@@ -647,6 +647,10 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     contains = item.get("contains", [])
     if not isinstance(contains, list) or not all(isinstance(c, str) and c for c in contains):
         raise RuleLoadError(f"{where}: 'contains' must be a list of non-empty strings")
+    spaced = next((c for c in contains if any(ch.isspace() for ch in c)), None)
+    if spaced is not None:
+        # text breaks lines and uses no-break spaces where a pattern's \s+ matches
+        raise RuleLoadError(f"{where}: 'contains' entry {spaced!r} has a space; use one word of it")
     anchor = item.get("anchor")
     if anchor is not None and anchor not in ANCHORS:
         raise RuleLoadError(f"{where}: anchor must be one of {sorted(ANCHORS)}")

@@ -167,3 +167,9 @@ def test_a_key_given_twice_is_a_load_error_not_a_silent_overwrite(tmp_path):
     text = RULE.replace("    pattern:", "    description: again\n    pattern:")
     with pytest.raises(RuleLoadError, match="given twice"):
         RuleSet.load([write(tmp_path, text)])
+
+
+def test_a_contains_entry_with_a_space_is_a_load_error(tmp_path):
+    text = RULE.replace("    pattern:", "    contains: [' by ']\n    pattern:")
+    with pytest.raises(RuleLoadError, match="has a space"):
+        RuleSet.load([write(tmp_path, text)])
