@@ -172,9 +172,17 @@ class RuleSet:
                     keys.append(key)
                 needed |= 1 << keys.index(key)
             self._requirements.append((rule, needed))
-        self._substring_bits = [
-            (key, 1 << bit) for bit, key in enumerate(keys) if isinstance(key, tuple)
-        ]
+        # Substring sets are checked only for the rules whose words are present
+        # (most statements never need them): by index, at most once per statement.
+        self._substring_sets = [key for key in keys if isinstance(key, tuple)]
+        substring_index = {keys.index(key): n for n, key in enumerate(self._substring_sets)}
+        self._word_mask = sum(
+            1 << bit for bit, key in enumerate(keys) if isinstance(key, frozenset)
+        )
+        self._substring_needs = {
+            rule.id: tuple(n for bit, n in substring_index.items() if needed >> bit & 1)
+            for rule, needed in self._requirements
+        }
         self._word_bits: dict[str, int] = {}
         for bit, words in enumerate(keys):
             if isinstance(words, tuple):
@@ -185,7 +193,7 @@ class RuleSet:
                 for variant in {word, word.lower(), word.capitalize(), word.upper()}:
                     self._word_bits[variant] = self._word_bits.get(variant, 0) | (1 << bit)
         self._trigger_words = frozenset(self._word_bits)
-        self._rules_for_bits: dict[int, list[Rule]] = {}
+        self._rules_for_words: dict[int, tuple[list[Rule], list[tuple[Rule, tuple[int, ...]]]]] = {}
         self.hash = self._hash()
 
     # -- loading -----------------------------------------------------------
@@ -294,16 +302,39 @@ class RuleSet:
         present = 0
         for word in self._trigger_words.intersection(words):  # any iterable of words
             present |= self._word_bits[word]
-        for substrings, bit in self._substring_bits:
-            for substring in substrings:
-                if substring in text:
-                    present |= bit
+        entry = self._rules_for_words.get(present)
+        if entry is None:
+            entry = self._rules_for_words[present] = self._word_candidates(present)
+        rules, screened = entry
+        if not screened:
+            return rules
+        found: dict[int, bool] = {}
+        passing = []
+        for rule, needs in screened:
+            for n in needs:
+                hit = found.get(n)
+                if hit is None:
+                    hit = found[n] = any(s in text for s in self._substring_sets[n])
+                if not hit:
                     break
-        rules = self._rules_for_bits.get(present)
-        if rules is None:
-            rules = [rule for rule, needed in self._requirements if needed & present == needed]
-            self._rules_for_bits[present] = rules
-        return rules
+            else:
+                passing.append(rule)
+        return passing
+
+    def _word_candidates(
+        self, present: int
+    ) -> tuple[list[Rule], list[tuple[Rule, tuple[int, ...]]]]:
+        """The rules whose words are all present, in priority order, with the substring
+        sets each still needs; the second list is empty when none needs any."""
+        rules = [
+            rule
+            for rule, needed in self._requirements
+            if needed & self._word_mask & present == needed & self._word_mask
+        ]
+        screened = [(rule, self._substring_needs[rule.id]) for rule in rules]
+        if not any(needs for _, needs in screened):
+            screened = []
+        return rules, screened
 
     def fired_ids(self, text: str) -> list[str]:
         return [match.rule.id for match in self.fire(text)]
