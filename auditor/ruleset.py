@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -193,7 +193,22 @@ class RuleSet:
                 for variant in {word, word.lower(), word.capitalize(), word.upper()}:
                     self._word_bits[variant] = self._word_bits.get(variant, 0) | (1 << bit)
         self._trigger_words = frozenset(self._word_bits)
-        self._rules_for_words: dict[int, tuple[list[Rule], list[tuple[Rule, tuple[int, ...]]]]] = {}
+        # Each rule is filed under one of its word sets, the one with fewest words
+        # (the rarest, roughly), so a statement looks only at the rules filed under
+        # the word sets it contains; rules without words are always looked at.
+        self._candidate_memo: dict[int, tuple[list[Rule], list[Candidate]]] = {}
+        self._wordless: list[Candidate] = []
+        self._filed: dict[int, list[Candidate]] = {}
+        for position, (rule, needed) in enumerate(self._requirements):
+            candidate = Candidate(
+                position, rule, needed & self._word_mask, self._substring_needs[rule.id]
+            )
+            if not candidate.words:
+                self._wordless.append(candidate)
+                continue
+            bits = [bit for bit in range(len(keys)) if candidate.words >> bit & 1]
+            rarest = min(bits, key=lambda bit: len(keys[bit]))
+            self._filed.setdefault(1 << rarest, []).append(candidate)
         self.hash = self._hash()
 
     # -- loading -----------------------------------------------------------
@@ -295,49 +310,65 @@ class RuleSet:
                 matches.append(RuleMatch(rule, found.start(), found.end(), groups))
         return matches
 
+    # Word combinations seen are remembered, up to a bound (memory stays flat on
+    # any corpus; the common combinations come early).
+    CANDIDATE_MEMO_SIZE = 50_000
+
     def _candidates(self, text: str, words: Iterable[str] | None) -> list[Rule]:
-        """The rules whose required words and substrings all occur in `text`."""
+        """The rules whose required words and substrings all occur in `text`, in order."""
         if words is None:
             words = WORD.findall(text)
         present = 0
         for word in self._trigger_words.intersection(words):  # any iterable of words
             present |= self._word_bits[word]
-        entry = self._rules_for_words.get(present)
+        entry = self._candidate_memo.get(present)
         if entry is None:
-            entry = self._rules_for_words[present] = self._word_candidates(present)
+            entry = self._word_candidates(present)
+            if len(self._candidate_memo) < self.CANDIDATE_MEMO_SIZE:
+                self._candidate_memo[present] = entry
         rules, screened = entry
         if not screened:
             return rules
         found: dict[int, bool] = {}
         passing = []
-        for rule, needs in screened:
-            for n in needs:
+        for candidate in screened:
+            for n in candidate.substrings:
                 hit = found.get(n)
                 if hit is None:
                     hit = found[n] = any(s in text for s in self._substring_sets[n])
                 if not hit:
                     break
             else:
-                passing.append(rule)
+                passing.append(candidate.rule)
         return passing
 
-    def _word_candidates(
-        self, present: int
-    ) -> tuple[list[Rule], list[tuple[Rule, tuple[int, ...]]]]:
-        """The rules whose words are all present, in priority order, with the substring
-        sets each still needs; the second list is empty when none needs any."""
-        rules = [
-            rule
-            for rule, needed in self._requirements
-            if needed & self._word_mask & present == needed & self._word_mask
-        ]
-        screened = [(rule, self._substring_needs[rule.id]) for rule in rules]
-        if not any(needs for _, needs in screened):
-            screened = []
-        return rules, screened
+    def _word_candidates(self, present: int) -> tuple[list[Rule], list[Candidate]]:
+        """The rules whose word sets are all present, in priority order, and the same
+        as candidates still to be screened by substrings (empty when none needs it)."""
+        picked = list(self._wordless)
+        rest = present
+        while rest:
+            bit = rest & -rest  # the lowest set bit
+            rest ^= bit
+            for candidate in self._filed.get(bit, ()):
+                if candidate.words & present == candidate.words:
+                    picked.append(candidate)
+        picked.sort()  # back to priority order
+        screened = picked if any(c.substrings for c in picked) else []
+        return [c.rule for c in picked], screened
 
     def fired_ids(self, text: str) -> list[str]:
         return [match.rule.id for match in self.fire(text)]
+
+
+class Candidate(NamedTuple):
+    """A rule as the prefilter sees it: its place in priority order, the word-set
+    bits it needs, and the substring sets (by index) it needs."""
+
+    position: int
+    rule: Rule
+    words: int
+    substrings: tuple[int, ...]
 
 
 def fired_key(ruleset: RuleSet) -> tuple[str, str]:

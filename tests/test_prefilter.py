@@ -95,3 +95,13 @@ rules:
     ruleset = RuleSet.load([tmp_path])
     assert "named.colon-test" in ruleset.fired_ids("Zorblax: yes.")
     assert "named.colon-test" not in ruleset.fired_ids("Zorblax yes.")
+
+
+def test_the_candidate_memo_stays_bounded_and_exact_when_full():
+    ruleset = RuleSet.load()
+    ruleset.CANDIDATE_MEMO_SIZE = 3  # full after three word combinations
+    sentences = [sentence for _, _, sentence in rule_examples(ruleset.rules)]
+    for sentence in sentences:
+        found = [m.rule.id for m in ruleset.fire(sentence)]
+        assert found == [m.rule.id for m in ruleset.fire(sentence, exhaustive=True)], sentence
+    assert len(ruleset._candidate_memo) == 3
