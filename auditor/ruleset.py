@@ -175,6 +175,7 @@ class RuleSet:
         # Substring sets are checked only for the rules whose words are present
         # (most statements never need them): by index, at most once per statement.
         self._substring_sets = [key for key in keys if isinstance(key, tuple)]
+        self._substring_tests = [any_substring(key) for key in self._substring_sets]
         substring_index = {keys.index(key): n for n, key in enumerate(self._substring_sets)}
         self._word_mask = sum(
             1 << bit for bit, key in enumerate(keys) if isinstance(key, frozenset)
@@ -193,22 +194,11 @@ class RuleSet:
                 for variant in {word, word.lower(), word.capitalize(), word.upper()}:
                     self._word_bits[variant] = self._word_bits.get(variant, 0) | (1 << bit)
         self._trigger_words = frozenset(self._word_bits)
-        # Each rule is filed under one of its word sets, the one with fewest words
-        # (the rarest, roughly), so a statement looks only at the rules filed under
-        # the word sets it contains; rules without words are always looked at.
         self._candidate_memo: dict[int, tuple[list[Rule], list[Candidate]]] = {}
-        self._wordless: list[Candidate] = []
-        self._filed: dict[int, list[Candidate]] = {}
-        for position, (rule, needed) in enumerate(self._requirements):
-            candidate = Candidate(
-                position, rule, needed & self._word_mask, self._substring_needs[rule.id]
-            )
-            if not candidate.words:
-                self._wordless.append(candidate)
-                continue
-            bits = [bit for bit in range(len(keys)) if candidate.words >> bit & 1]
-            rarest = min(bits, key=lambda bit: len(keys[bit]))
-            self._filed.setdefault(1 << rarest, []).append(candidate)
+        self._all_candidates = [
+            Candidate(position, rule, needed & self._word_mask, self._substring_needs[rule.id])
+            for position, (rule, needed) in enumerate(self._requirements)
+        ]
         self.hash = self._hash()
 
     # -- loading -----------------------------------------------------------
@@ -335,7 +325,7 @@ class RuleSet:
             for n in candidate.substrings:
                 hit = found.get(n)
                 if hit is None:
-                    hit = found[n] = any(s in text for s in self._substring_sets[n])
+                    hit = found[n] = self._substring_tests[n](text) is not None
                 if not hit:
                     break
             else:
@@ -345,15 +335,7 @@ class RuleSet:
     def _word_candidates(self, present: int) -> tuple[list[Rule], list[Candidate]]:
         """The rules whose word sets are all present, in priority order, and the same
         as candidates still to be screened by substrings (empty when none needs it)."""
-        picked = list(self._wordless)
-        rest = present
-        while rest:
-            bit = rest & -rest  # the lowest set bit
-            rest ^= bit
-            for candidate in self._filed.get(bit, ()):
-                if candidate.words & present == candidate.words:
-                    picked.append(candidate)
-        picked.sort()  # back to priority order
+        picked = [c for c in self._all_candidates if c.words & present == c.words]
         screened = picked if any(c.substrings for c in picked) else []
         return [c.rule for c in picked], screened
 
@@ -362,8 +344,8 @@ class RuleSet:
 
 
 class Candidate(NamedTuple):
-    """A rule as the prefilter sees it: its place in priority order, the word-set
-    bits it needs, and the substring sets (by index) it needs."""
+    """A rule as the prefilter sees it: its place in priority order, the bits of the
+    word sets it needs, and the substring sets (by index) it needs."""
 
     position: int
     rule: Rule
