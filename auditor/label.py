@@ -230,7 +230,8 @@ class Labeller:
                     pronoun = normalised_groups(match.groups).get("source")
                     if refers_within(match, pronoun, accepted):
                         continue  # "BuzzFeed's report … as it suggested": the report itself
-                    labels.extend(antecedent_labels(context.referent(pronoun)))
+                    cue = normalised_groups(match.groups).get("cue")
+                    labels.extend(antecedent_labels(context.referent(pronoun), cue))
                 else:
                     labels.append(label)
             if self._credits_another_outlet(match, context):
@@ -392,11 +393,21 @@ def refers_within(match: RuleMatch, pronoun: str | None, accepted: list[RuleMatc
     return any(m.rule.group == "medium" and m.end <= match.start for m in accepted)
 
 
-def antecedent_labels(last: Statement | None) -> list[str]:
-    """A pronoun source is what it refers back to; with nothing before, a named person."""
+CONTINUING_CUES = frozenset({"added", "adds", "continued", "continues", "went on", "goes on"})
+
+
+def antecedent_labels(last: Statement | None, cue: str | None = None) -> list[str]:
+    """A pronoun source is what it refers back to; with nothing before, a named person.
+
+    "She added" after "Ortega told CNN …" goes on in the same interview: the
+    outlet comes along with a continuing cue, not with a new "she said".
+    """
     if last is None:
         return ["named"]
-    labels = [label for label in last.labels if label in ("named", "anonymous", "document")]
+    kept = ("named", "anonymous", "document")
+    if cue and " ".join(cue.lower().split()) in CONTINUING_CUES:
+        kept += ("outlet",)
+    labels = [label for label in last.labels if label in kept]
     return labels or ["named"]
 
 

@@ -340,3 +340,18 @@ def test_has_learned_is_own_reporting_only_in_that_outlets_article(auditor, outl
     assert set(audit.body_statements[0].labels) == labels
     credited = [c["outlet"] for c in audit.provenance["credited_outlets"]]
     assert credited == (["NBC News"] if "outlet" in labels else [])
+
+
+def test_a_continuing_pronoun_keeps_the_outlet_of_the_interview(auditor):
+    text = (
+        "A Headline\n\n"
+        "Ortega told CNN that the plan was dropped. She added that the vote was late. "
+        "“We will win,” she said."
+    )
+    labels = [set(s.labels) for s in body_statements(auditor, text)]
+    assert labels == [{"outlet", "named"}, {"outlet", "named"}, {"named"}]
+
+
+def test_an_indefinite_pronoun_is_not_a_name(auditor):
+    text = "A Headline\n\n“We will win. Nobody doubts it,” Ortega told CNN."
+    assert [set(s.labels) for s in body_statements(auditor, text)] == [{"outlet", "named"}] * 2
