@@ -182,6 +182,25 @@ class Labeller:
     def is_known_outlet(self, name: str) -> bool:
         return bool(self._known_outlet.fullmatch(" ".join(name.split())))
 
+    @staticmethod
+    def _same_occasion(
+        statement: Statement, match: RuleMatch, referent: Statement | None, context: Context
+    ) -> bool:
+        """A continuing cue ("added", "continued") in the referent's paragraph or the
+        next, with no new setting named ("She added at a rally …" is another
+        occasion)."""
+        groups = normalised_groups(match.groups)
+        cue = " ".join((groups.get("cue") or "").lower().split())
+        between = statement.text[match.start : match.end].replace(groups.get("cue") or "", " ")
+        after = statement.text[match.end : match.end + 30]
+        return bool(
+            cue in CONTINUING_CUES
+            and referent is not None
+            and statement.paragraph - referent.paragraph in (0, 1)
+            and not NEW_SETTING.search(between)
+            and not NEW_SETTING.match(after.lstrip(" ,"))
+        )
+
     def _credits_another_outlet(self, match: RuleMatch, context: Context) -> bool:
         """An own-reporting phrase naming another known outlet, in an article whose outlet
         is known: "NBC News has learned" in a CNN article is NBC's reporting, credited."""
@@ -230,8 +249,12 @@ class Labeller:
                     pronoun = normalised_groups(match.groups).get("source")
                     if refers_within(match, pronoun, accepted):
                         continue  # "BuzzFeed's report … as it suggested": the report itself
-                    cue = normalised_groups(match.groups).get("cue")
-                    labels.extend(antecedent_labels(context.referent(pronoun), cue))
+                    referent = context.referent(pronoun)
+                    labels.extend(
+                        antecedent_labels(
+                            referent, self._same_occasion(statement, match, referent, context)
+                        )
+                    )
                 else:
                     labels.append(label)
             if self._credits_another_outlet(match, context):
@@ -394,19 +417,22 @@ def refers_within(match: RuleMatch, pronoun: str | None, accepted: list[RuleMatc
 
 
 CONTINUING_CUES = frozenset({"added", "adds", "continued", "continues", "went on", "goes on"})
+NEW_SETTING = re.compile(
+    r"\b(?:at|in|on|during|to|later|afterward|afterwards|Monday|Tuesday|Wednesday|Thursday|"
+    r"Friday|Saturday|Sunday)\b",
+    re.IGNORECASE,
+)
 
 
-def antecedent_labels(last: Statement | None, cue: str | None = None) -> list[str]:
+def antecedent_labels(last: Statement | None, same_occasion: bool = False) -> list[str]:
     """A pronoun source is what it refers back to; with nothing before, a named person.
 
-    "She added" after "Ortega told CNN …" goes on in the same interview: the
-    outlet comes along with a continuing cue, not with a new "she said".
+    On the same occasion ("She added" right after "Ortega told CNN …") the
+    outlet comes along too.
     """
     if last is None:
         return ["named"]
-    kept = ("named", "anonymous", "document")
-    if cue and " ".join(cue.lower().split()) in CONTINUING_CUES:
-        kept += ("outlet",)
+    kept = ("named", "anonymous", "document") + (("outlet",) if same_occasion else ())
     labels = [label for label in last.labels if label in kept]
     return labels or ["named"]
 
