@@ -196,8 +196,8 @@ class RuleSet:
         self._trigger_words = frozenset(self._word_bits)
         self._candidate_memo: dict[int, tuple[list[Rule], list[Candidate]]] = {}
         self._all_candidates = [
-            Candidate(position, rule, needed & self._word_mask, self._substring_needs[rule.id])
-            for position, (rule, needed) in enumerate(self._requirements)
+            Candidate(rule, needed & self._word_mask, self._substring_needs[rule.id])
+            for rule, needed in self._requirements
         ]
         self.hash = self._hash()
 
@@ -344,10 +344,9 @@ class RuleSet:
 
 
 class Candidate(NamedTuple):
-    """A rule as the prefilter sees it: its place in priority order, the bits of the
-    word sets it needs, and the substring sets (by index) it needs."""
+    """A rule as the prefilter sees it: the bits of the word sets it needs and the
+    substring sets (by index) it needs. Candidates are kept in priority order."""
 
-    position: int
     rule: Rule
     words: int
     substrings: tuple[int, ...]
