@@ -159,46 +159,32 @@ class RuleSet:
         self.rules = sorted(rules, key=lambda r: (-r.priority, r.id))
         self.sources = sources
         self.by_id = {rule.id: rule for rule in self.rules}
-        # Prefilter: every distinct trigger-word set and every distinct `contains`
-        # set of substrings gets a bit. A word maps to the bits of the word sets it
-        # belongs to; a substring set's bit is set when one of its strings occurs.
-        # A rule runs only when all of its bits are set.
-        keys: list[frozenset[str] | tuple[str, ...]] = []
-        self._requirements: list[tuple[Rule, int]] = []
+        # Prefilter: every distinct trigger-word set gets a bit and every distinct
+        # `contains` set of substrings an index. A word maps to the bits of the word
+        # sets it belongs to; a rule is a candidate when all of its word bits are set,
+        # and runs when one string of each of its substring sets occurs too (tested
+        # only for candidates, at most once per statement).
+        word_sets: list[frozenset[str]] = []
+        substring_sets: list[tuple[str, ...]] = []
+        self._all_candidates: list[Candidate] = []
         for rule in self.rules:
-            needed = 0
+            words, substrings = 0, []
             for key in prefilter_keys(rule, self.lexicons):
-                if key not in keys:
-                    keys.append(key)
-                needed |= 1 << keys.index(key)
-            self._requirements.append((rule, needed))
-        # Substring sets are checked only for the rules whose words are present
-        # (most statements never need them): by index, at most once per statement.
-        self._substring_sets = [key for key in keys if isinstance(key, tuple)]
-        self._substring_tests = [any_substring(key) for key in self._substring_sets]
-        substring_index = {keys.index(key): n for n, key in enumerate(self._substring_sets)}
-        self._word_mask = sum(
-            1 << bit for bit, key in enumerate(keys) if isinstance(key, frozenset)
-        )
-        self._substring_needs = {
-            rule.id: tuple(n for bit, n in substring_index.items() if needed >> bit & 1)
-            for rule, needed in self._requirements
-        }
+                if isinstance(key, tuple):
+                    substrings.append(index_in(substring_sets, key))
+                else:
+                    words |= 1 << index_in(word_sets, key)
+            self._all_candidates.append(Candidate(rule, words, tuple(substrings)))
+        self._substring_tests = [any_substring(key) for key in substring_sets]
         self._word_bits: dict[str, int] = {}
-        for bit, words in enumerate(keys):
-            if isinstance(words, tuple):
-                continue
-            for word in words:
+        for bit, word_set in enumerate(word_sets):
+            for word in word_set:
                 # Statements are not lower-cased (that costs a copy per statement):
                 # each trigger is indexed as written, Capitalised and UPPER CASE.
                 for variant in {word, word.lower(), word.capitalize(), word.upper()}:
                     self._word_bits[variant] = self._word_bits.get(variant, 0) | (1 << bit)
         self._trigger_words = frozenset(self._word_bits)
         self._candidate_memo: dict[int, tuple[list[Rule], list[Candidate]]] = {}
-        self._all_candidates = [
-            Candidate(rule, needed & self._word_mask, self._substring_needs[rule.id])
-            for rule, needed in self._requirements
-        ]
         self.hash = self._hash()
 
     # -- loading -----------------------------------------------------------
@@ -350,6 +336,13 @@ class Candidate(NamedTuple):
     rule: Rule
     words: int
     substrings: tuple[int, ...]
+
+
+def index_in(keys: list[Any], key: Any) -> int:
+    """The position of `key` in `keys`, appended first if it is new."""
+    if key not in keys:
+        keys.append(key)
+    return keys.index(key)
 
 
 def fired_key(ruleset: RuleSet) -> tuple[str, str]:
