@@ -182,36 +182,21 @@ class Labeller:
     def is_known_outlet(self, name: str) -> bool:
         return bool(self._known_outlet.fullmatch(" ".join(name.split())))
 
-    @staticmethod
-    def _same_occasion(
-        statement: Statement, match: RuleMatch, referent: Statement | None, context: Context
-    ) -> bool:
-        """A continuing cue ("added", "continued") in the referent's paragraph or the
-        next, with no new setting named ("She added at a rally …" is another
-        occasion)."""
-        groups = normalised_groups(match.groups)
-        cue = " ".join((groups.get("cue") or "").lower().split())
-        between = statement.text[match.start : match.end].replace(groups.get("cue") or "", " ")
-        after = statement.text[match.end : match.end + 30]
-        return bool(
-            cue in CONTINUING_CUES
-            and referent is not None
-            and statement.paragraph - referent.paragraph in (0, 1)
-            and not NEW_SETTING.search(between)
-            and not NEW_SETTING.match(after.lstrip(" ,"))
+    def credits_another(self, outlet: str, own_outlets: list[set[str]], outlet_known: bool) -> bool:
+        """An own-reporting phrase ("NBC News has learned") names another known outlet,
+        in an article whose outlet is known: NBC's reporting in a CNN story, credited.
+        Provenance asks the same question of its own-reporting markers."""
+        return (
+            outlet_known and self.is_known_outlet(outlet) and not is_own_outlet(outlet, own_outlets)
         )
 
     def _credits_another_outlet(self, match: RuleMatch, context: Context) -> bool:
-        """An own-reporting phrase naming another known outlet, in an article whose outlet
-        is known: "NBC News has learned" in a CNN article is NBC's reporting, credited."""
         outlet = match.groups.get("outlet")
         return bool(
-            context.outlet_known
-            and match.rule.outlet_role == "own"
+            match.rule.outlet_role == "own"
             and outlet
             and "outlet" not in match.rule.labels
-            and self.is_known_outlet(outlet)
-            and not self._is_own(outlet, context)
+            and self.credits_another(outlet, context.own_outlets, context.outlet_known)
         )
 
     def _label_directly(
@@ -251,9 +236,7 @@ class Labeller:
                         continue  # "BuzzFeed's report … as it suggested": the report itself
                     referent = context.referent(pronoun)
                     labels.extend(
-                        antecedent_labels(
-                            referent, self._same_occasion(statement, match, referent, context)
-                        )
+                        antecedent_labels(referent, same_occasion(statement, match, referent))
                     )
                 else:
                     labels.append(label)
@@ -422,6 +405,23 @@ NEW_SETTING = re.compile(
     r"Friday|Saturday|Sunday)\b",
     re.IGNORECASE,
 )
+
+
+def same_occasion(statement: Statement, match: RuleMatch, referent: Statement | None) -> bool:
+    """A continuing cue ("added", "continued") in the referent's paragraph or the
+    next, with no new setting named ("She added at a rally …" is another
+    occasion)."""
+    groups = normalised_groups(match.groups)
+    cue = " ".join((groups.get("cue") or "").lower().split())
+    between = statement.text[match.start : match.end].replace(groups.get("cue") or "", " ")
+    after = statement.text[match.end : match.end + 30]
+    return bool(
+        cue in CONTINUING_CUES
+        and referent is not None
+        and statement.paragraph - referent.paragraph in (0, 1)
+        and not NEW_SETTING.search(between)
+        and not NEW_SETTING.match(after.lstrip(" ,"))
+    )
 
 
 def antecedent_labels(last: Statement | None, same_occasion: bool = False) -> list[str]:

@@ -296,9 +296,6 @@ class ArticleProvenance:
         def is_own(name: str) -> bool:
             return is_own_outlet(name, own_tokens)
 
-        def credits_another(outlet: str) -> bool:  # as the labeller decides it
-            return outlet_known and labeller.is_known_outlet(outlet) and not is_own(outlet)
-
         outlet_known = labeller.knows_its_outlet(document)
         credits: list[Credit] = []
         markers: list[tuple[str, int]] = []
@@ -311,7 +308,12 @@ class ArticleProvenance:
                 phrase = " ".join(found.group(0).split())
                 outlet = captured_outlet(found)
                 credit = rule.kind == "credit" and outlet and not is_own(outlet)
-                if credit or (rule.kind == "own_marker" and outlet and credits_another(outlet)):
+                another = (
+                    rule.kind == "own_marker"
+                    and outlet
+                    and labeller.credits_another(outlet, own_tokens, outlet_known)
+                )
+                if credit or another:
                     if statement.is_statement:
                         credits.append(Credit(" ".join(outlet.split()), phrase, statement.index))
                 elif rule.kind == "own_marker" or (outlet and is_own(outlet)):
