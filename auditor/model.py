@@ -69,9 +69,9 @@ class ArticleAudit:
     provenance: dict[str, Any] | None = None
     score: dict[str, Any] | None = None
     findings: list[dict[str, Any]] | None = None
-    # Per-article results the score and the checks both need (the anonymous
-    # attribution of a statement, the statements with allegation language):
-    # computed once, never serialised.
+    # Per-article results several stages need (the labeller's rule matches per
+    # statement, the anonymous attribution of a statement, the statements with
+    # allegation language): computed once, never serialised.
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
