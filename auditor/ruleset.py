@@ -69,7 +69,12 @@ CLAUSE_WORDS = (
 CLAUSE_OPENER = re.compile(r"[,;:—–(“\"”‘']+\s*| (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
 # A clause start where a proper name can begin (`anchor: name`).
 NAME_START = re.compile(r"(?:[a-z][\w\-]*\s+){0,3}[A-ZÀ-ÖØ-Þ]")  # "Rubio", "spokesperson Jo Li"
-LEADING_CLAUSE_WORD = re.compile(r"(?:" + "|".join(CLAUSE_WORDS.split()) + r")\s+")
+# Sentence adverbs that can stand before a clause's subject ("Now Ortega says …",
+# "Still, …" needs none: the comma opens the clause). Only tried at a clause start.
+LEADING_ADVERBS = "Now now Still still Then then Later later Yet yet So so Also also Even even"
+LEADING_CLAUSE_WORD = re.compile(
+    r"(?:" + "|".join(CLAUSE_WORDS.split() + LEADING_ADVERBS.split()) + r")\s+"
+)
 WORD = re.compile(r"\w+")
 
 
