@@ -66,7 +66,7 @@ CLAUSE_WORDS = (
 )
 # Conjunctions are matched with their surrounding spaces so that the regex engine
 # scans for literal prefixes instead of trying an alternation at every position.
-CLAUSE_OPENER = re.compile(r"[,;:—–(“\"”‘']+\s*| (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
+CLAUSE_OPENER = re.compile(r"[,;:—–―(“\"”‘']+\s*| - | (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
 # A clause start where a proper name can begin (`anchor: name`).
 NAME_START = re.compile(r"(?:[a-z][\w\-]*\s+){0,3}[A-ZÀ-ÖØ-Þ]")  # "Rubio", "spokesperson Jo Li"
 # Sentence adverbs that can stand before a clause's subject ("Now Ortega says …",
