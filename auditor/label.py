@@ -235,8 +235,9 @@ class Labeller:
                     if refers_within(match, pronoun, accepted):
                         continue  # "BuzzFeed's report … as it suggested": the report itself
                     referent = context.referent(pronoun)
-                    occasion = same_occasion(statement, match, referent)
-                    labels.extend(antecedent_labels(referent, occasion, pronoun))
+                    labels.extend(
+                        antecedent_labels(referent, same_occasion(statement, match, referent))
+                    )
                 else:
                     labels.append(label)
             if self._credits_another_outlet(match, context):
@@ -423,22 +424,17 @@ def same_occasion(statement: Statement, match: RuleMatch, referent: Statement | 
     )
 
 
-def antecedent_labels(
-    last: Statement | None, same_occasion: bool = False, pronoun: str | None = None
-) -> list[str]:
+def antecedent_labels(last: Statement | None, same_occasion: bool = False) -> list[str]:
     """A pronoun source is what it refers back to; with nothing before, a named person.
 
     On the same occasion ("She added" right after "Ortega told CNN …") the
-    outlet comes along too, and so it does when "it" refers back to an outlet's
-    report ("The Ledger reported … It cited one unnamed source"): a person is
-    never "it".
+    outlet comes along too. "It" after an outlet's report does not take the
+    outlet: it is as often the company or ministry the report was about ("…,
+    Reuters reported. It said in a statement …").
     """
     if last is None:
         return ["named"]
-    refers_to_outlet = (pronoun or "").strip().lower() == "it"
-    kept = ("named", "anonymous", "document") + (
-        ("outlet",) if same_occasion or refers_to_outlet else ()
-    )
+    kept = ("named", "anonymous", "document") + (("outlet",) if same_occasion else ())
     labels = [label for label in last.labels if label in kept]
     return labels or ["named"]
 

@@ -66,12 +66,15 @@ CLAUSE_WORDS = (
 )
 # Conjunctions are matched with their surrounding spaces so that the regex engine
 # scans for literal prefixes instead of trying an alternation at every position.
+# A hyphen between spaces is a dash typed on a keyboard ("… her anger - he said").
 CLAUSE_OPENER = re.compile(r"[,;:—–―(“\"”‘']+\s*| - | (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
 # A clause start where a proper name can begin (`anchor: name`).
 NAME_START = re.compile(r"(?:[a-z][\w\-]*\s+){0,3}[A-ZÀ-ÖØ-Þ]")  # "Rubio", "spokesperson Jo Li"
-# Sentence adverbs that can stand before a clause's subject ("Now Ortega says …",
-# "Still, …" needs none: the comma opens the clause). Only tried at a clause start.
+# Sentence adverbs that can stand before a clause's subject without a comma
+# ("Now Ortega says …", "Still Ruiz insisted …"). With a comma the comma opens
+# the clause anyway.
 LEADING_ADVERBS = "Now now Still still Then then Later later Yet yet So so Also also Even even"
+# A conjunction or sentence adverb at a clause start: the clause's subject follows it.
 LEADING_CLAUSE_WORD = re.compile(
     r"(?:" + "|".join(CLAUSE_WORDS.split() + LEADING_ADVERBS.split()) + r")\s+"
 )
