@@ -600,7 +600,7 @@ def is_own_outlet(name: str, own_outlets: list[set[str]]) -> bool:
     for own in own_outlets:
         if tokens <= own or own <= tokens:
             return True
-        if len(own) == 1 and forms & {next(iter(own))}:
+        if len(own) == 1 and not own.isdisjoint(forms):  # a site word such as 'nbcnews'
             return True
         if (
             len(tokens) == 1
