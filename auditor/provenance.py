@@ -103,6 +103,23 @@ class ProvenanceRules:
 
     rules: list[ProvenanceRule]
     lexicons: dict[str, Lexicon]
+    trigger_words: tuple[str, ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.trigger_words = tuple(sorted({t for rule in self.rules for t in rule.triggers}))
+
+    def candidates(self, lowered: str) -> list[ProvenanceRule]:
+        """The rules whose trigger words occur in `lowered` (a statement in lower case).
+
+        Same answer as each rule's own prefilter, but each trigger is looked
+        for once per statement instead of once per rule that lists it.
+        """
+        present = {word for word in self.trigger_words if word in lowered}
+        return [
+            rule
+            for rule in self.rules
+            if not rule.triggers or not present.isdisjoint(rule.triggers)
+        ]
 
     @classmethod
     def load(cls, ruleset: RuleSet, extra_dirs: Iterable[str | Path] = ()) -> ProvenanceRules:
@@ -300,9 +317,8 @@ class ArticleProvenance:
         credits: list[Credit] = []
         markers: list[tuple[str, int]] = []
         for statement in statements:
-            lowered = statement.text.lower()
-            for rule in rules.rules:
-                found = rule.search(statement.text, lowered)
+            for rule in rules.candidates(statement.text.lower()):
+                found = rule.regex.search(statement.text)
                 if not found:
                     continue
                 phrase = " ".join(found.group(0).split())
