@@ -131,7 +131,8 @@ class Readability:
         long without stripping it.
         """
         words = 0
-        for token in sentence.split():
+        # Only the first few tokens are needed: split off eight, not the whole sentence.
+        for token in sentence.split(None, 8)[:8]:
             if self.WORD_CHAR.search(token):
                 words += 1
                 if words > 2:
