@@ -32,6 +32,7 @@ MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 HTML_COMMENT = re.compile(r"^<!--.*-->$", re.DOTALL)
 TERMINAL = ".!?:;…\"”’')"
 OPENERS = "“\"‘'(["
+CLOSING_QUOTES = "\"”’'"
 MAX_HEADING_WORDS = 14
 MAX_HEADLINE_WORDS = 30
 
@@ -46,6 +47,7 @@ class SegmentLexicons:
     final_abbreviations: frozenset[str]
     number_abbreviations: frozenset[str]
     openers: frozenset[str]
+    quote_attribution: re.Pattern[str]
 
     @classmethod
     def from_ruleset(cls, ruleset: RuleSet) -> SegmentLexicons:
@@ -57,6 +59,18 @@ class SegmentLexicons:
             final_abbreviations=frozenset(lex["sentence_final_abbreviation"].entries),
             number_abbreviations=frozenset(lex["number_abbreviation"].entries),
             openers=frozenset(lex["sentence_opener"].entries),
+            # '“Why not?” Ortega said.': the name and cue after a quoted question,
+            # unless the cue opens a quote or a clause of its own ('… you?” Ortega
+            # replied, “No.”', '… you?” Ortega replied that she had not'); "asked"
+            # and "told" may take an object ('… you?” Ortega asked the crowd.').
+            quote_attribution=re.compile(
+                rf"\s+(?:[A-Z][\w.'’\-]*\s+){{1,4}}(?:{lex['speech_cue_inverted'].regex}|told)\b"
+                r"(?!\s*[,:]?\s*[“\"‘])"
+                r"(?=\s*(?:[.,;:!?)]|$)|\s+(?:on|in|at|of|about|during|to|as|after|before|while"
+                r"|when|with|from|via|last|this|earlier|later|today|yesterday|tonight|again"
+                r"|reporters|a|an|[a-z]+ly|[A-Z][\w.'’\-]*)\b"
+                r"|(?:(?<=asked)|(?<=asks)|(?<=told)|(?<=tells))\s+[a-z])"
+            ),
         )
 
 
@@ -186,7 +200,9 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
     if not (following.isupper() or following.isdigit() or following in OPENERS):
         return False
     if chunk[stop] != ".":
-        return True
+        # A quoted question or exclamation goes on into its attribution.
+        closes_quote = chunk[cut - 1] in CLOSING_QUOTES
+        return not (closes_quote and lex.quote_attribution.match(chunk, cut))
     if chunk[stop : stop + 3] == "...":
         return False
     before = WORD_BEFORE.search(chunk, max(0, stop - 40), stop)

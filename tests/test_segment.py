@@ -72,6 +72,25 @@ def test_straight_quotes_and_questions():
     assert statements(text) == ['"Is it true?" he asked.', '"No."', "She left."]
 
 
+def test_a_quoted_question_runs_on_into_a_named_attribution():
+    text = body(
+        "“Why would we wait?” Ortega said on Friday. “Now!” Mayor Dana Ruiz shouted. "
+        "“Is it you?” Ortega replied, “No.” “Who?” Ortega replied that she did not know. "
+        "“Done?” The crowd left. “Ready?” Ortega asked the crowd."
+    )
+    assert statements(text) == [
+        "“Why would we wait?” Ortega said on Friday.",
+        "“Now!” Mayor Dana Ruiz shouted.",
+        "“Is it you?”",
+        "Ortega replied, “No.”",
+        "“Who?”",
+        "Ortega replied that she did not know.",
+        "“Done?”",
+        "The crowd left.",
+        "“Ready?” Ortega asked the crowd.",
+    ]
+
+
 def test_dateline_is_skipped_and_the_sentence_kept():
     result = parts(body("WASHINGTON — Officials met on Monday."))
     assert result[1:] == [
