@@ -59,13 +59,14 @@ class SegmentLexicons:
             final_abbreviations=frozenset(lex["sentence_final_abbreviation"].entries),
             number_abbreviations=frozenset(lex["number_abbreviation"].entries),
             openers=frozenset(lex["sentence_opener"].entries),
-            # '“Why not?” Ortega said.': the name and cue after a quoted question,
+            # '“Why not?” Ortega said.': the name and cue after a closing quote
+            # (mostly a question or exclamation; "." when a writer puts it there),
             # unless the cue opens a quote or a clause of its own ('… you?” Ortega
             # replied, “No.”', '… you?” Ortega replied that she had not'); "asked"
             # and "told" may take an object ('… you?” Ortega asked the crowd.').
             quote_attribution=re.compile(
-                rf"\s+(?:[A-Z][\w.'’\-]*\s+){{1,4}}(?:{lex['speech_cue_inverted'].regex}|told)\b"
-                r"(?!\s*[,:]?\s*[“\"‘])"
+                rf"(?!\s+That\s+said\b)\s+(?:[A-Z][\w.'’\-]*\s+){{1,4}}"
+                rf"(?:{lex['speech_cue_inverted'].regex}|told)\b(?!\s*[,:]?\s*[“\"‘'])"
                 r"(?=\s*(?:[.,;:!?)]|$)|\s+(?:on|in|at|of|about|during|to|as|after|before|while"
                 r"|when|with|from|via|last|this|earlier|later|today|yesterday|tonight|again"
                 r"|reporters|a|an|[a-z]+ly|[A-Z][\w.'’\-]*)\b"
@@ -199,10 +200,10 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
     following = next_char.group(1)
     if not (following.isupper() or following.isdigit() or following in OPENERS):
         return False
+    if chunk[cut - 1] in CLOSING_QUOTES and continues_into_attribution(chunk, stop, cut, lex):
+        return False
     if chunk[stop] != ".":
-        # A quoted question or exclamation goes on into its attribution.
-        closes_quote = chunk[cut - 1] in CLOSING_QUOTES
-        return not (closes_quote and lex.quote_attribution.match(chunk, cut))
+        return True
     if chunk[stop : stop + 3] == "...":
         return False
     before = WORD_BEFORE.search(chunk, max(0, stop - 40), stop)
@@ -220,6 +221,19 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
             return opens_sentence(chunk, next_char.start(1), lex)
         return False
     return True
+
+
+def continues_into_attribution(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bool:
+    """Does a closing quote run on into its attribution ('“Why?” Ortega asked.')?
+
+    After a full stop only a bare attribution counts ('“We won.” Ortega said.'):
+    '… called it “unfair.” Ortega said on Monday that …' and '… “unfair.” She
+    noted, however, …' are new sentences; so is "That said, …".
+    """
+    found = lex.quote_attribution.match(chunk, cut)
+    if not found:
+        return False
+    return chunk[stop] != "." or chunk[found.end() : found.end() + 1] == "."
 
 
 def opens_sentence(chunk: str, at: int, lex: SegmentLexicons) -> bool:

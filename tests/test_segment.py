@@ -76,7 +76,9 @@ def test_a_quoted_question_runs_on_into_a_named_attribution():
     text = body(
         "“Why would we wait?” Ortega said on Friday. “Now!” Mayor Dana Ruiz shouted. "
         "“Is it you?” Ortega replied, “No.” “Who?” Ortega replied that she did not know. "
-        "“Done?” The crowd left. “Ready?” Ortega asked the crowd."
+        "“Done?” The crowd left. “Ready?” Ortega asked the crowd. “We won.” Ortega said. "
+        "She called it “a start.” Ortega said on Monday that it was. “Go,” Brig. Gen. Ruiz said. "
+        "“Not ‘yes.’” That said, she left. He said, 'Why?' I said, 'Why not?'"
     )
     assert statements(text) == [
         "“Why would we wait?” Ortega said on Friday.",
@@ -88,6 +90,14 @@ def test_a_quoted_question_runs_on_into_a_named_attribution():
         "“Done?”",
         "The crowd left.",
         "“Ready?” Ortega asked the crowd.",
+        "“We won.” Ortega said.",
+        "She called it “a start.”",
+        "Ortega said on Monday that it was.",
+        "“Go,” Brig. Gen. Ruiz said.",
+        "“Not ‘yes.’”",
+        "That said, she left.",
+        "He said, 'Why?'",
+        "I said, 'Why not?'",
     ]
 
 
