@@ -58,6 +58,9 @@ LEADING_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 NAME_RUN = re.compile(
     r"[A-ZÀ-ÖØ-Þ][\w'’.&\-]*(?:\s+(?:of|de|al|for|and\s+)?\s*[A-ZÀ-ÖØ-Þ][\w'’.&\-]*)*"
 )
+TRAILING_AFFILIATION = re.compile(
+    r"\s+(?:(?:of|for|at)\s+the|from|on|in|during|last|this|next)\s+[A-ZÀ-ÖØ-Þ].*$", re.DOTALL
+)
 BACKGROUND_START = re.compile(
     r"^(?:Meanwhile|Separately|In\s+\d{4}|Last\s+(?:year|month|week)|Earlier|Previously|"
     r"Since|The\s+(?:move|decision)\s+(?:comes|came))\b"
@@ -288,8 +291,12 @@ class Labeller:
             statement.role = LEADING_DETERMINER.sub("", split.group("role"))
             statement.speaker = split.group("speaker")
             return
-        name = NAME_RUN.search(LEADING_DETERMINER.sub("", source))
-        statement.speaker = name.group(0) if name else None
+        # The name is the last capitalised run before a place or a time:
+        # "former FBI agent Dana Ruiz" -> Dana Ruiz, "Ruiz of the Farm Bureau" and
+        # "Ruiz on Monday" -> Ruiz ("Bank of America" stays whole: no "the").
+        person = TRAILING_AFFILIATION.sub("", LEADING_DETERMINER.sub("", source))
+        names = NAME_RUN.findall(person)
+        statement.speaker = names[-1] if names else None
 
     # -- pass 2 -----------------------------------------------------------
     def _inherit(self, body: list[Statement], quotes: list[QuoteState]) -> None:

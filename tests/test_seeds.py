@@ -355,3 +355,18 @@ def test_a_continuing_pronoun_keeps_the_outlet_of_the_interview(auditor):
 def test_an_indefinite_pronoun_is_not_a_name(auditor):
     text = "A Headline\n\n“We will win. Nobody doubts it,” Ortega told CNN."
     assert [set(s.labels) for s in body_statements(auditor, text)] == [{"outlet", "named"}] * 2
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Campaign press secretary Dana Ruiz said the bus was late.", "Dana Ruiz"),
+        ("“It is broad,” former FBI agent Dana Ruiz explained.", "Dana Ruiz"),
+        ("Dana Ruiz of the Ohio Farm Bureau said the crop failed.", "Dana Ruiz"),
+        ("Ortega on Tuesday said the bus was late.", "Ortega"),
+        ("Bank of America said profits fell.", "Bank of America"),
+    ],
+)
+def test_the_speaker_is_the_name_not_the_role_place_or_day(auditor, sentence, speaker):
+    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    assert statement.labels == ["named"] and statement.speaker == speaker
