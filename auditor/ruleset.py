@@ -67,7 +67,11 @@ CLAUSE_WORDS = (
 # Conjunctions are matched with their surrounding spaces so that the regex engine
 # scans for literal prefixes instead of trying an alternation at every position.
 # A hyphen between spaces is a dash typed on a keyboard ("… her anger - he said").
-CLAUSE_OPENER = re.compile(r"[,;:—–―(“\"”‘']+\s*| - | (?:" + "|".join(CLAUSE_WORDS.split()) + r") ")
+# "’" closes a quote only after punctuation ("‘Why?’ Ortega asked"); elsewhere
+# it is an apostrophe ("the players’ union").
+CLAUSE_OPENER = re.compile(
+    r"[,;:—–―(“\"”‘']+\s*|(?<=[.?!,])’\s*| - | (?:" + "|".join(CLAUSE_WORDS.split()) + r") "
+)
 # A clause start where a proper name can begin (`anchor: name`).
 NAME_START = re.compile(r"(?:[a-z][\w\-]*\s+){0,3}[A-ZÀ-ÖØ-Þ]")  # "Rubio", "spokesperson Jo Li"
 # Sentence adverbs that can stand before a clause's subject without a comma

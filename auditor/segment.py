@@ -32,7 +32,7 @@ MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 HTML_COMMENT = re.compile(r"^<!--.*-->$", re.DOTALL)
 TERMINAL = ".!?:;…\"”’')"
 OPENERS = "“\"‘'(["
-CLOSING_QUOTES = "\"”’'"
+QUOTE_OPENER_OF = {"”": "“", '"': '"', "’": "‘", "'": "'"}  # closing quote -> its opener
 MAX_HEADING_WORDS = 14
 MAX_HEADLINE_WORDS = 30
 
@@ -59,20 +59,34 @@ class SegmentLexicons:
             final_abbreviations=frozenset(lex["sentence_final_abbreviation"].entries),
             number_abbreviations=frozenset(lex["number_abbreviation"].entries),
             openers=frozenset(lex["sentence_opener"].entries),
-            # '“Why not?” Ortega said.': the name and cue after a closing quote
-            # (mostly a question or exclamation; "." when a writer puts it there),
-            # unless the cue opens a quote or a clause of its own ('… you?” Ortega
-            # replied, “No.”', '… you?” Ortega replied that she had not'); "asked"
-            # and "told" may take an object ('… you?” Ortega asked the crowd.').
-            quote_attribution=re.compile(
-                rf"(?!\s+That\s+said\b)\s+(?:[A-Z][\w.'’\-]*\s+){{1,4}}"
-                rf"(?:{lex['speech_cue_inverted'].regex}|told)\b(?!\s*[,:]?\s*[“\"‘'])"
-                r"(?=\s*(?:[.,;:!?)]|$)|\s+(?:on|in|at|of|about|during|to|as|after|before|while"
-                r"|when|with|from|via|last|this|earlier|later|today|yesterday|tonight|again"
-                r"|reporters|a|an|[a-z]+ly|[A-Z][\w.'’\-]*)\b"
-                r"|(?:(?<=asked)|(?<=asks)|(?<=told)|(?<=tells))\s+[a-z])"
-            ),
+            quote_attribution=quote_attribution_regex(lex["speech_cue_inverted"].regex),
         )
+
+
+# Words that open a subordinate clause, not a name: '“Over?” As Ortega said, …'.
+CLAUSE_OPENING_WORDS = (
+    "That As When While If Because Although Though But And So Then After Before Since Until Once"
+)
+
+
+def quote_attribution_regex(inverted_cue: str) -> re.Pattern[str]:
+    """A name and cue right after a closing quote: '“Why not?” Ortega said.'
+
+    One to four capitalised words ("and" may join them) and an inverted cue
+    verb, ending the clause: punctuation, or a day, place or manner word
+    after it ("said on Friday", "asked the crowd" after asked/told). Not when
+    the cue opens a quote or a clause of its own ('… Ortega replied, “No.”',
+    '… Ortega said Friday that …'), and not "That said" or "As Ortega said".
+    """
+    return re.compile(
+        rf"(?!\s+(?:{'|'.join(CLAUSE_OPENING_WORDS.split())})\b)"
+        rf"\s+(?:[A-Z][\w.'’\-]*\s+(?:and\s+)?){{1,4}}(?:{inverted_cue}|told|tells)\b"
+        r"(?!\s*[,:]?\s*[“\"‘'])(?![^.,;:!?“\"]{0,40}\bthat\b)"
+        r"(?=\s*(?:[.,;:!?)]|$)|\s+(?:on|in|at|of|about|during|to|as|after|before|while"
+        r"|when|with|from|via|last|this|earlier|later|today|yesterday|tonight|again"
+        r"|reporters|a|an|[a-z]+ly|[A-Z][\w.'’\-]*)\b"
+        r"|(?:(?<=asked)|(?<=asks)|(?<=told)|(?<=tells))\s+[a-z])"
+    )
 
 
 def segment(text: str, lexicons: SegmentLexicons, body_start: int = 0) -> list[Statement]:
@@ -182,7 +196,7 @@ def sentences(text: str, start: int, end: int, lex: SegmentLexicons) -> Iterator
     sent_start = 0
     for match in BOUNDARY.finditer(chunk):
         cut = match.end()
-        if is_sentence_end(chunk, match.start(), cut, lex):
+        if is_sentence_end(chunk, sent_start, match.start(), cut, lex):
             span = trim(chunk, sent_start, cut)
             if span:
                 yield start + span[0], start + span[1]
@@ -192,15 +206,21 @@ def sentences(text: str, start: int, end: int, lex: SegmentLexicons) -> Iterator
         yield start + span[0], start + span[1]
 
 
-def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bool:
-    """Decide whether the punctuation at chunk[stop] ends a sentence."""
+def is_sentence_end(chunk: str, sent_start: int, stop: int, cut: int, lex: SegmentLexicons) -> bool:
+    """Decide whether the punctuation at chunk[stop] ends a sentence.
+
+    The sentence began at chunk[sent_start]; chunk[stop:cut] is the
+    punctuation run with any closing quotes or brackets after it.
+    """
     next_char = NEXT_CHAR.match(chunk, cut)
     if not next_char:
         return False
     following = next_char.group(1)
     if not (following.isupper() or following.isdigit() or following in OPENERS):
         return False
-    if chunk[cut - 1] in CLOSING_QUOTES and continues_into_attribution(chunk, stop, cut, lex):
+    if chunk[cut - 1] in QUOTE_OPENER_OF and continues_into_attribution(
+        chunk, sent_start, stop, cut, lex
+    ):
         return False
     if chunk[stop] != ".":
         return True
@@ -223,17 +243,33 @@ def is_sentence_end(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bo
     return True
 
 
-def continues_into_attribution(chunk: str, stop: int, cut: int, lex: SegmentLexicons) -> bool:
+def continues_into_attribution(
+    chunk: str, sent_start: int, stop: int, cut: int, lex: SegmentLexicons
+) -> bool:
     """Does a closing quote run on into its attribution ('“Why?” Ortega asked.')?
 
-    After a full stop only a bare attribution counts ('“We won.” Ortega said.'):
-    '… called it “unfair.” Ortega said on Monday that …' and '… “unfair.” She
-    noted, however, …' are new sentences; so is "That said, …".
+    Only a quote that opens its sentence, or follows a comma or colon, does:
+    in 'The crowd chanted “Lock him up!” Ortega told reporters …' Ortega did
+    not chant. After a full stop only a bare attribution counts ('“We won.”
+    Ortega said.'): '… called it “unfair.” Ortega said on Monday …' is a new
+    sentence.
     """
     found = lex.quote_attribution.match(chunk, cut)
-    if not found:
+    if not found or not quote_opens_clause(chunk, sent_start, stop, chunk[cut - 1]):
         return False
     return chunk[stop] != "." or chunk[found.end() : found.end() + 1] == "."
+
+
+def quote_opens_clause(chunk: str, sent_start: int, stop: int, closing: str) -> bool:
+    """Is the quote that `closing` ends at the start of its sentence or clause?
+
+    A quote opened in an earlier sentence ('“It is done. Why wait?” …') counts.
+    """
+    opened = chunk.rfind(QUOTE_OPENER_OF[closing], sent_start, stop)
+    if opened < 0:
+        return True
+    before = chunk[sent_start:opened].rstrip()
+    return not before or before[-1] in ",:;—–-("
 
 
 def opens_sentence(chunk: str, at: int, lex: SegmentLexicons) -> bool:

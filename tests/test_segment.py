@@ -101,6 +101,26 @@ def test_a_quoted_question_runs_on_into_a_named_attribution():
     ]
 
 
+def test_a_quote_joins_its_attribution_only_when_it_opens_the_clause():
+    text = body(
+        "‘Why?’ Ortega asked. “Over?” As Ortega said, it is done. "
+        "The crowd chanted “Out!” Ortega told reporters it was wrong. "
+        "“True?” Ortega said Friday that it was. “What?” Ortega and Ruiz asked. "
+        "“Now?” Ortega tells the crowd."
+    )
+    assert statements(text) == [
+        "‘Why?’ Ortega asked.",
+        "“Over?”",
+        "As Ortega said, it is done.",
+        "The crowd chanted “Out!”",
+        "Ortega told reporters it was wrong.",
+        "“True?”",
+        "Ortega said Friday that it was.",
+        "“What?” Ortega and Ruiz asked.",
+        "“Now?” Ortega tells the crowd.",
+    ]
+
+
 def test_dateline_is_skipped_and_the_sentence_kept():
     result = parts(body("WASHINGTON — Officials met on Monday."))
     assert result[1:] == [
