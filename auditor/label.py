@@ -58,9 +58,14 @@ LEADING_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 NAME_RUN = re.compile(
     r"[A-ZÀ-ÖØ-Þ][\w'’.&\-]*(?:\s+(?:of|de|al|for|and\s+)?\s*[A-ZÀ-ÖØ-Þ][\w'’.&\-]*)*"
 )
-TRAILING_AFFILIATION = re.compile(
-    r"\s+(?:(?:of|for|at)\s+the|from|on|in|during|last|this|next)\s+[A-ZÀ-ÖØ-Þ].*$", re.DOTALL
+# What may follow a person's name in a source phrase: a place or an employer
+# ("of the Farm Bureau", "at Harvard", "via Zoom") or a time ("on Monday").
+TRAILING_PLACE_OR_TIME = re.compile(
+    r"\s+(?:(?:of|for)\s+the|(?:at|from|with|via)(?:\s+the)?|on|in|during|last|this|next)"
+    r"\s+[A-ZÀ-ÖØ-Þ].*$",
+    re.DOTALL,
 )
+POSSESSIVE_END = re.compile(r"['’]s?$")
 BACKGROUND_START = re.compile(
     r"^(?:Meanwhile|Separately|In\s+\d{4}|Last\s+(?:year|month|week)|Earlier|Previously|"
     r"Since|The\s+(?:move|decision)\s+(?:comes|came))\b"
@@ -292,11 +297,12 @@ class Labeller:
             statement.speaker = split.group("speaker")
             return
         # The name is the last capitalised run before a place or a time:
-        # "former FBI agent Dana Ruiz" -> Dana Ruiz, "Ruiz of the Farm Bureau" and
-        # "Ruiz on Monday" -> Ruiz ("Bank of America" stays whole: no "the").
-        person = TRAILING_AFFILIATION.sub("", LEADING_DETERMINER.sub("", source))
+        # "former FBI agent Dana Ruiz" -> Dana Ruiz; "Ruiz of the Farm Bureau",
+        # "Ruiz at Harvard", "Ruiz on Monday" -> Ruiz ("Bank of America" stays
+        # whole: no "the"); "Ortega’s" -> Ortega.
+        person = TRAILING_PLACE_OR_TIME.sub("", LEADING_DETERMINER.sub("", source))
         names = NAME_RUN.findall(person)
-        statement.speaker = names[-1] if names else None
+        statement.speaker = POSSESSIVE_END.sub("", names[-1]) if names else None
 
     # -- pass 2 -----------------------------------------------------------
     def _inherit(self, body: list[Statement], quotes: list[QuoteState]) -> None:

@@ -365,6 +365,8 @@ def test_an_indefinite_pronoun_is_not_a_name(auditor):
         ("Dana Ruiz of the Ohio Farm Bureau said the crop failed.", "Dana Ruiz"),
         ("Ortega on Tuesday said the bus was late.", "Ortega"),
         ("Bank of America said profits fell.", "Bank of America"),
+        ("Ruiz at Harvard said the crop failed.", "Ruiz"),
+        ("Dana Ruiz from the Ohio Farm Bureau said the crop failed.", "Dana Ruiz"),
     ],
 )
 def test_the_speaker_is_the_name_not_the_role_place_or_day(auditor, sentence, speaker):
