@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,6 @@ from .ruleset import (
     Lexicon,
     RuleMatch,
     RuleSet,
-    any_substring,
     parse_examples,
     parse_yaml,
     rule_examples,
@@ -74,16 +73,6 @@ class ProvenanceRule:
     ignorecase: bool
     regex: re.Pattern[str]
     triggers: tuple[str, ...] = ()  # the rule runs only when one of these occurs (lower case)
-    triggered: Callable[[str], object] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.triggered = any_substring(self.triggers)  # one scan, not a test per trigger
-
-    def search(self, text: str, lowered: str | None = None) -> re.Match[str] | None:
-        """The rule's match in `text`, after the cheap trigger-word prefilter."""
-        if self.triggers and not self.triggered(text.lower() if lowered is None else lowered):
-            return None
-        return self.regex.search(text)
 
     def compile_for_outlet(self, lexicons: dict[str, Lexicon], outlet: str) -> re.Pattern[str]:
         """This rule with `{outlet}` standing for one given outlet name.
@@ -103,23 +92,29 @@ class ProvenanceRules:
 
     rules: list[ProvenanceRule]
     lexicons: dict[str, Lexicon]
-    trigger_words: tuple[str, ...] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        self.trigger_words = tuple(sorted({t for rule in self.rules for t in rule.triggers}))
+    @cached_property
+    def trigger_words(self) -> tuple[str, ...]:
+        return tuple(sorted({t for rule in self.rules for t in rule.triggers}))
 
     def candidates(self, lowered: str) -> list[ProvenanceRule]:
-        """The rules whose trigger words occur in `lowered` (a statement in lower case).
+        """The rules with a trigger word in `lowered` (a statement in lower case), or none.
 
-        Same answer as each rule's own prefilter, but each trigger is looked
-        for once per statement instead of once per rule that lists it.
+        A rule's triggers are a prefilter: it runs only when one occurs as a
+        substring. Each trigger is looked for once per statement, not once per
+        rule that lists it.
         """
         present = {word for word in self.trigger_words if word in lowered}
-        return [
-            rule
-            for rule in self.rules
-            if not rule.triggers or not present.isdisjoint(rule.triggers)
-        ]
+        return [r for r in self.rules if not r.triggers or not present.isdisjoint(r.triggers)]
+
+    def matches(self, text: str) -> list[tuple[ProvenanceRule, re.Match[str]]]:
+        """Every rule that matches `text`, each with its match, in rule order."""
+        found = []
+        for rule in self.candidates(text.lower()):
+            match = rule.regex.search(text)
+            if match:
+                found.append((rule, match))
+        return found
 
     @classmethod
     def load(cls, ruleset: RuleSet, extra_dirs: Iterable[str | Path] = ()) -> ProvenanceRules:
@@ -257,7 +252,8 @@ def run_provenance_examples(
     run, failures = 0, []
     for rule, kind, sentence in rule_examples(rules.rules):
         run += 1
-        if bool(rule.search(sentence)) != (kind == "match"):
+        fired = any(found is rule for found, _ in rules.matches(sentence))
+        if fired != (kind == "match"):
             failures.append(ProvenanceExampleFailure(rule.id, rule.file, kind, sentence))
     return run, failures
 
@@ -317,10 +313,7 @@ class ArticleProvenance:
         credits: list[Credit] = []
         markers: list[tuple[str, int]] = []
         for statement in statements:
-            for rule in rules.candidates(statement.text.lower()):
-                found = rule.regex.search(statement.text)
-                if not found:
-                    continue
+            for rule, found in rules.matches(statement.text):
                 phrase = " ".join(found.group(0).split())
                 outlet = captured_outlet(found)
                 credit = rule.kind == "credit" and outlet and not is_own(outlet)

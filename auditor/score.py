@@ -115,6 +115,7 @@ class Readability:
     PUNCTUATION = re.compile(r"[^\w\s\']")
     SENTENCE = re.compile(r"\b[^.!?]+[.!?]*")
     WORD_CHAR = re.compile(r"\w")
+    FIRST_TOKENS = 8  # is_short looks at these first; three with a word character decide
 
     def __init__(self) -> None:
         self.syllables = Syllables()
@@ -131,8 +132,8 @@ class Readability:
         long without stripping it.
         """
         words = 0
-        # Only the first few tokens are needed: split off eight, not the whole sentence.
-        for token in sentence.split(None, 8)[:8]:
+        # Only the first few tokens are needed: split off a handful, not the whole sentence.
+        for token in sentence.split(None, self.FIRST_TOKENS)[: self.FIRST_TOKENS]:
             if self.WORD_CHAR.search(token):
                 words += 1
                 if words > 2:
