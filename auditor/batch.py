@@ -588,6 +588,10 @@ def provenance_document(document: Document, article_id: str) -> Document:
 
 
 def cell(value: Any) -> Any:
+    """A value as the CSV writer should see it (most are already a str or an int)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is float:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -1075,7 +1079,7 @@ def prepare(options: BatchOptions) -> Plan:
     features = available_features()
     if options.provenance and not features["provenance"]:
         raise ConfigError("--provenance: this installation has no provenance stage yet")
-    ruleset = RuleSet.load(options.rule_dirs)
+    ruleset = RuleSet.load(options.rule_dirs) if options.rule_dirs else RuleSet.builtin()
     _rulesets[ruleset.hash] = ruleset  # forked workers reuse it instead of loading again
     settings = Settings(
         text_field=options.text_field,

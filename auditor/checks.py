@@ -464,9 +464,8 @@ class CheckConfig:
         return self.levels.get(check.id, check.level)
 
 
-@functools.cache
 def _default_ruleset() -> RuleSet:
-    return RuleSet.load()
+    return RuleSet.builtin()
 
 
 @functools.cache

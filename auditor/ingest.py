@@ -91,12 +91,17 @@ def parse_bytes(raw: bytes, name: str, suffix: str, max_bytes: int = DEFAULT_MAX
     return document
 
 
+# Control characters that do not occur in text (tab, newlines, form feed and
+# escape do); deleting them with bytes.translate counts them at C speed.
+CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 def looks_binary(raw: bytes) -> bool:
     """True for data that is not text: NUL bytes, or mostly control characters."""
     sample = raw[:8192]
     if b"\x00" in sample:
         return True
-    control = sum(1 for byte in sample if byte < 32 and byte not in (9, 10, 12, 13, 27))
+    control = len(sample) - len(sample.translate(None, CONTROL_BYTES))
     return control > len(sample) * 0.05
 
 

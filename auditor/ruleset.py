@@ -10,6 +10,7 @@ Every rule carries `examples: {match: [...], no_match: [...]}`, run by
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -201,6 +202,16 @@ class RuleSet:
 
     # -- loading -----------------------------------------------------------
     @classmethod
+    def builtin(cls) -> RuleSet:
+        """The built-in rules alone, loaded once per process and shared.
+
+        Compiling them takes a second or two; the labeller, the checks and
+        the score each need them, and the shipped files cannot change while a
+        process runs. `load()` always loads afresh.
+        """
+        return _builtin_ruleset()
+
+    @classmethod
     def load(cls, extra_dirs: Iterable[str | Path] = ()) -> RuleSet:
         """Load the built-in rules, then each extra directory (same id/name overrides)."""
         documents: list[tuple[str, Any]] = []
@@ -339,6 +350,11 @@ class RuleSet:
 
     def fired_ids(self, text: str) -> list[str]:
         return [match.rule.id for match in self.fire(text)]
+
+
+@functools.cache
+def _builtin_ruleset() -> RuleSet:
+    return RuleSet.load()
 
 
 class Candidate(NamedTuple):
