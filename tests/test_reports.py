@@ -14,7 +14,6 @@ SAMPLES = [
     ("score-seed-001.md", ["score", "seeds/001_12b50f974c36efa9.txt", "--format", "markdown"]),
     ("score-seed-000.json", ["score", "seeds/000_f37875985f527884.txt", "--format", "json"]),
     ("check-seeds.txt", ["check", "seeds/", "--format", "text"]),
-    ("check-seeds.sarif", ["check", "seeds/", "--format", "sarif"]),
 ]
 
 
