@@ -51,7 +51,7 @@ RULE_KEYS = {
     "contains",
     "anchor",
 }
-LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive"}
+LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive", "triggers"}
 OUTLET_ROLES = {"credited", "own", "either"}
 ANCHORS = {"clause", "name", "start"}
 # Sub-folders of rules/ that hold other data than labelling rules and lexicons
@@ -525,7 +525,29 @@ def parse_lexicon(path: str, data: dict[str, Any]) -> Lexicon:
         entries=[str(e).strip() for e in entries or []],
         pattern=pattern.strip() if pattern else None,
         case_sensitive=bool(data.get("case_sensitive", True)),
+        trigger_words=declared_triggers(path, name, data.get("triggers"), pattern is not None),
     )
+
+
+def declared_triggers(path: str, name: str, triggers: Any, is_pattern: bool) -> frozenset[str]:
+    """A pattern lexicon's `triggers`: words one of which occurs wherever it matches.
+
+    They let rules write `triggers: ["{name}"]` for a pattern lexicon as for a
+    phrase lexicon (whose trigger words come from its entries).
+    """
+    if triggers is None:
+        return frozenset()
+    if not is_pattern:
+        raise RuleLoadError(f"{path}: lexicon {name!r} has entries; 'triggers' is for patterns")
+    if not isinstance(triggers, list) or not triggers:
+        raise RuleLoadError(f"{path}: triggers of lexicon {name!r} must be a non-empty list")
+    for trigger in triggers:
+        if not isinstance(trigger, str) or not WORD.fullmatch(trigger):
+            raise RuleLoadError(
+                f"{path}: trigger {trigger!r} of lexicon {name!r} is not one word "
+                "(letters, digits, _)"
+            )
+    return frozenset(triggers)
 
 
 SPACE = " "  # trie token standing for any run of whitespace
@@ -653,7 +675,8 @@ def parse_examples(
 
 
 def expand_triggers(where: str, triggers: list[str], lexicons: dict[str, Lexicon]) -> set[str]:
-    """Trigger words, with `{name}` standing for the trigger words of a phrase lexicon."""
+    """Trigger words, with `{name}` standing for a lexicon's trigger words (a phrase
+    lexicon's, from its entries, or a pattern lexicon's declared `triggers`)."""
     words: set[str] = set()
     for trigger in triggers:
         reference = REFERENCE.fullmatch(trigger)
@@ -667,8 +690,11 @@ def expand_triggers(where: str, triggers: list[str], lexicons: dict[str, Lexicon
             words.add(trigger)
             continue
         name = reference.group(1)
-        if name not in lexicons or lexicons[name].pattern is not None:
-            raise RuleLoadError(f"{where}: triggers refer to {trigger}, not a phrase lexicon")
+        if name not in lexicons or not lexicons[name].trigger_words:
+            raise RuleLoadError(
+                f"{where}: triggers refer to {trigger}, not a phrase lexicon "
+                "or a pattern lexicon with triggers"
+            )
         words |= lexicons[name].trigger_words
     return words
 

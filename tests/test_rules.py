@@ -164,6 +164,32 @@ def test_a_trigger_that_is_not_one_word_is_a_load_error(tmp_path):
         RuleSet.load([write(tmp_path, text)])
 
 
+def test_a_pattern_lexicon_with_triggers_can_be_a_rules_trigger(tmp_path):
+    lexicon = "lexicon: zorb_word\ntriggers: [Zorblax, Zorbly]\npattern: 'Zorbl(?:ax|y)'\n"
+    rule = RULE.replace("'Zorblax {cue_verb}'", "'{zorb_word} {cue_verb}'").replace(
+        "    pattern:", '    triggers: ["{zorb_word}"]\n    pattern:'
+    )
+    write(tmp_path, lexicon, "zorb.yaml")
+    ruleset = RuleSet.load([write(tmp_path, rule)])
+    assert ruleset.by_id["named.test-rule"].triggers == {"Zorblax", "Zorbly"}
+    assert "named.test-rule" in ruleset.fired_ids("Zorbly said so.")
+
+
+@pytest.mark.parametrize(
+    ("lexicon", "message"),
+    [
+        ("lexicon: zorb_word\npattern: 'Zorbl(?:ax|y)'\n", "not a phrase lexicon or a pattern"),
+        ("lexicon: zorb_word\ntriggers: [op-ed]\npattern: 'Zorbl'\n", "is not one word"),
+        ("lexicon: zorb_word\ntriggers: [Zorblax]\nentries: [Zorblax]\n", "is for patterns"),
+    ],
+)
+def test_lexicon_triggers_are_checked_at_load(tmp_path, lexicon, message):
+    rule = RULE.replace("    pattern:", '    triggers: ["{zorb_word}"]\n    pattern:')
+    write(tmp_path, lexicon, "zorb.yaml")
+    with pytest.raises(RuleLoadError, match=message):
+        RuleSet.load([write(tmp_path, rule)])
+
+
 def test_a_key_given_twice_is_a_load_error_not_a_silent_overwrite(tmp_path):
     text = RULE.replace("    pattern:", "    description: again\n    pattern:")
     with pytest.raises(RuleLoadError, match="given twice"):
