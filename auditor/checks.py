@@ -464,13 +464,9 @@ class CheckConfig:
         return self.levels.get(check.id, check.level)
 
 
-def _default_ruleset() -> RuleSet:
-    return RuleSet.builtin()
-
-
 @functools.cache
 def _default_config() -> CheckConfig:
-    ruleset = _default_ruleset()
+    ruleset = RuleSet.builtin()
     return CheckConfig(ruleset, load_checks(ruleset))
 
 
