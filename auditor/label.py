@@ -271,10 +271,11 @@ class Labeller:
             statement.speaker = referent.speaker
             statement.role = referent.role
             return
-        statement.role = groups.get("role")
-        statement.speaker = groups.get("speaker")
-        if "named" in statement.labels and source and not statement.speaker:
-            self._split_role(statement, source)
+        if "named" in statement.labels:
+            self._fill_person(statement, groups, source)
+        else:
+            statement.role = groups.get("role")
+            statement.speaker = groups.get("speaker")
 
     def _fill_speaker(self, statement: Statement, match: RuleMatch, context: Context) -> None:
         """Who spoke, when the statement's source is where it was said ("X told CNN")."""
@@ -284,10 +285,19 @@ class Labeller:
             statement.speaker = referent.speaker
             statement.role = referent.role
         elif "named" in match.rule.labels:
-            statement.role = groups.get("role")
-            statement.speaker = groups.get("speaker")
-            if not statement.speaker and groups.get("source"):
-                self._split_role(statement, groups["source"])
+            self._fill_person(statement, groups, groups.get("source"))
+
+    def _fill_person(
+        self, statement: Statement, groups: dict[str, str], source: str | None
+    ) -> None:
+        """Role and speaker from a named source's groups, else from its words.
+
+        "The Republican nominee" is a role with no name in it: no speaker.
+        """
+        statement.role = groups.get("role")
+        statement.speaker = groups.get("speaker")
+        if source and not statement.speaker and not is_bare_role(source, statement.role):
+            self._split_role(statement, source)
 
     def _split_role(self, statement: Statement, source: str) -> None:
         """'White House Press Secretary Karoline Leavitt' -> role + speaker."""
@@ -399,6 +409,11 @@ def inherit(statement: Statement, origin: Statement, rule_id: str) -> None:
 
 
 SOURCE_LABEL_SET = frozenset(SOURCE_LABELS)
+
+
+def is_bare_role(source: str, role: str | None) -> bool:
+    """Whether `source` names a role and no one in it ("the former Republican governor")."""
+    return bool(role) and source.rstrip().endswith(role)
 
 
 def has_source(statement: Statement) -> bool:

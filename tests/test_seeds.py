@@ -372,3 +372,16 @@ def test_an_indefinite_pronoun_is_not_a_name(auditor):
 def test_the_speaker_is_the_name_not_the_role_place_or_day(auditor, sentence, speaker):
     (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
     assert statement.labels == ["named"] and statement.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Republican nominee said the bus was late.",
+        "“It is broad,” the presumptive Democratic nominee wrote.",
+        "The former Ohio governor told reporters the crop failed.",
+    ],
+)
+def test_a_role_with_no_name_in_it_has_no_speaker(auditor, sentence):
+    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    assert statement.labels == ["named"] and statement.role and statement.speaker is None
