@@ -72,6 +72,8 @@ BACKGROUND_START = re.compile(
 )
 ALSO = re.compile(r"\balso\b")
 SPEAKER_TURN_RULES = frozenset({"named.speaker-colon", "inherit.speaker-turn"})
+# Sources that are, or may be, a crowd: "he" or "she" never refers back to them.
+CROWD_WORDS = frozenset({"many", "some", "most", "few", "several", "others", "they"})
 SPEAKER_LABEL = re.compile(r"^[\"“']?([^:]{1,80}):")
 
 
@@ -94,12 +96,18 @@ class Context:
     own_outlets: list[set[str]] = field(default_factory=list)
     outlet_known: bool = False  # the metadata outlet is one the outlet lexicon knows
     last_source: Statement | None = None
-    last_person: Statement | None = None
+    last_person: Statement | None = None  # people, one or many ("they")
+    last_individual: Statement | None = None  # not a crowd such as "many" ("he", "she")
 
     def referent(self, pronoun: str | None) -> Statement | None:
-        """What a pronoun source refers back to: "it" any source, he/she/they a person."""
-        if pronoun and pronoun.strip().lower() == "it":
+        """What a pronoun source refers back to: "it" any source, "they" any
+        person or group, "he"/"she" a person who is not a crowd ("Some argue
+        …" is not who "she" is)."""
+        word = pronoun.strip().lower() if pronoun else ""
+        if word == "it":
             return self.last_source
+        if word in ("he", "she"):
+            return self.last_individual
         return self.last_person
 
 
@@ -260,6 +268,8 @@ class Labeller:
             context.last_source = statement
         if "named" in statement.labels or "anonymous" in statement.labels:
             context.last_person = statement
+            if (statement.source or "").lower() not in CROWD_WORDS:
+                context.last_individual = statement
 
     def _fill_fields(self, statement: Statement, match: RuleMatch, context: Context) -> None:
         groups = normalised_groups(match.groups)

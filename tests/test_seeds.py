@@ -385,3 +385,12 @@ def test_the_speaker_is_the_name_not_the_role_place_or_day(auditor, sentence, sp
 def test_a_role_with_no_name_in_it_has_no_speaker(auditor, sentence):
     (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
     assert statement.labels == ["named"] and statement.role and statement.speaker is None
+
+
+def test_he_or_she_does_not_refer_back_to_a_crowd(auditor):
+    text = (
+        "A Headline\n\nOrtega said the plan was sound. Some argue it costs too much. "
+        "They say the vote is close. She said it would pass."
+    )
+    labels = [s.labels for s in body_statements(auditor, text)]
+    assert labels == [["named"], ["anonymous"], ["anonymous"], ["named"]]
