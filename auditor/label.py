@@ -73,7 +73,13 @@ BACKGROUND_START = re.compile(
 ALSO = re.compile(r"\balso\b")
 SPEAKER_TURN_RULES = frozenset({"named.speaker-colon", "inherit.speaker-turn"})
 # Sources that are, or may be, a crowd: "he" or "she" never refers back to them.
-CROWD_WORDS = frozenset({"many", "some", "most", "few", "several", "others", "they"})
+CROWD_WORDS = frozenset(
+    {"many", "some", "most", "few", "several", "others", "they", "people", "police", "staff"}
+)
+# Where an unnamed source's head noun ends: "sources | familiar with the talks".
+SOURCE_QUALIFIER = re.compile(
+    r"\s(?:of|with|close|familiar|in|at|from|for|on|who|inside|within|speaking|involved)\b"
+)
 SPEAKER_LABEL = re.compile(r"^[\"“']?([^:]{1,80}):")
 
 
@@ -144,6 +150,8 @@ class Labeller:
         for statement, matches, quote in zip(body, fired, quotes, strict=True):
             # a statement wholly inside a running quote has no marks of its own
             statement.quote = statement.text if quote is INSIDE_QUOTE else quote.text
+            quoted = ((0, len(statement.text)),) if quote is INSIDE_QUOTE else quote.spans
+            matches = [m for m in matches if not (m.rule.skip_in_quotes and within(m, quoted))]
             self._label_directly(statement, matches, context, quote.spans)
         self._inherit(body, quotes)
         for statement in body:
@@ -268,7 +276,7 @@ class Labeller:
             context.last_source = statement
         if "named" in statement.labels or "anonymous" in statement.labels:
             context.last_person = statement
-            if (statement.source or "").lower() not in CROWD_WORDS:
+            if not is_crowd(statement):
                 context.last_individual = statement
 
     def _fill_fields(self, statement: Statement, match: RuleMatch, context: Context) -> None:
@@ -421,6 +429,22 @@ def inherit(statement: Statement, origin: Statement, rule_id: str) -> None:
 SOURCE_LABEL_SET = frozenset(SOURCE_LABELS)
 
 
+def is_crowd(statement: Statement) -> bool:
+    """Is the statement's source a crowd ("Many", "they", "Critics", "two officials",
+    "sources familiar with the talks") rather than one person or organisation?
+
+    Only unnamed sources are judged by a plural head noun: "Sanders" is a name.
+    """
+    source = (statement.source or "").strip()
+    if source.lower() in CROWD_WORDS:
+        return True
+    if "anonymous" not in statement.labels or "named" in statement.labels:
+        return False
+    head = SOURCE_QUALIFIER.split(source, maxsplit=1)[0].split()
+    noun = head[-1].lower() if head else ""
+    return noun in CROWD_WORDS or (len(noun) > 3 and noun.endswith("s") and not noun.endswith("ss"))
+
+
 def is_bare_role(source: str, role: str | None) -> bool:
     """Whether `source` names a role and no one in it ("the former Republican governor")."""
     return bool(role) and source.rstrip().endswith(role)
@@ -526,6 +550,11 @@ def drop_quoted_sources(
     if not any(not is_quoted(m) for m in sources):
         return accepted
     return [m for m in accepted if m not in sources or not is_quoted(m)]
+
+
+def within(match: RuleMatch, spans: tuple[tuple[int, int], ...]) -> bool:
+    """Does the match start inside one of the (start, end) spans?"""
+    return any(start <= match.start < end for start, end in spans)
 
 
 def overlaps(a: RuleMatch, b: RuleMatch) -> bool:

@@ -50,6 +50,7 @@ RULE_KEYS = {
     "triggers",
     "contains",
     "anchor",
+    "skip_in_quotes",
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive", "triggers"}
 OUTLET_ROLES = {"credited", "own", "either"}
@@ -126,6 +127,10 @@ class Rule:
     triggers: frozenset[str] = frozenset()
     contains: tuple[str, ...] = ()
     anchor: str | None = None
+    # The labeller ignores this rule where its match starts inside quoted words
+    # (the statement's own, or a quote an earlier statement opened): what it finds
+    # there is part of what the speaker said.
+    skip_in_quotes: bool = False
     case_insensitive: bool = False
     regex: re.Pattern[str] | None = None
     expanded: str = ""
@@ -270,7 +275,7 @@ class RuleSet:
             digest.update(f"{name}={self.lexicons[name].regex}\n".encode())
         for rule in self.rules:
             prefilter = f"{rule.requires}|{sorted(rule.triggers)}|{rule.contains}|{rule.anchor}"
-            meaning = f"{rule.case_insensitive}|{rule.outlet_role}"
+            meaning = f"{rule.case_insensitive}|{rule.outlet_role}|{rule.skip_in_quotes}"
             digest.update(
                 f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}|{prefilter}|{meaning}\n".encode()
             )
@@ -746,6 +751,9 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         raise RuleLoadError(f"{where}: anchor must be one of {sorted(ANCHORS)}")
     if anchor is None and str(item["pattern"]).lstrip().startswith("^"):
         anchor = "start"  # a pattern anchored at ^ needs one match() attempt, not a search
+    skip_in_quotes = item.get("skip_in_quotes", False)
+    if not isinstance(skip_in_quotes, bool):
+        raise RuleLoadError(f"{where}: 'skip_in_quotes' must be true or false")
     flags = item.get("flags", [])
     if flags not in ([], ["ignorecase"]):
         raise RuleLoadError(f"{where}: 'flags' may only be [ignorecase]")
@@ -776,6 +784,7 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         triggers=frozenset(triggers),
         contains=tuple(contains),
         anchor=anchor,
+        skip_in_quotes=skip_in_quotes,
         case_insensitive=bool(flags),
         regex=regex,
         expanded=expanded,

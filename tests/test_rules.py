@@ -89,6 +89,10 @@ def test_same_id_overrides_a_built_in(tmp_path):
             RULE.replace("    pattern:", "    requires: [nope]\n    pattern:"),
             "requires unknown lexicon",
         ),
+        (
+            RULE.replace("description: test", "description: test\n    skip_in_quotes: yes please"),
+            "'skip_in_quotes' must be true or false",
+        ),
         ("", "file is empty"),
         ("just: text\n", "expected a 'rules' list or a 'lexicon' name"),
         ("lexicon: Bad-Name\nentries: [a]\n", "lower_snake_case"),

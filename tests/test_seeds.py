@@ -394,3 +394,25 @@ def test_he_or_she_does_not_refer_back_to_a_crowd(auditor):
     )
     labels = [s.labels for s in body_statements(auditor, text)]
     assert labels == [["named"], ["anonymous"], ["anonymous"], ["named"]]
+
+
+@pytest.mark.parametrize(
+    ("crowd", "expected"),
+    [
+        ("Critics say it costs too much.", ["named"]),
+        ("Many of his colleagues believe it costs too much.", ["named"]),
+        ("Two officials said it costs too much.", ["named"]),
+        ("A senior official said it costs too much.", ["anonymous"]),
+    ],
+)
+def test_she_refers_back_past_a_crowd_but_not_past_one_person(auditor, crowd, expected):
+    text = f"A Headline\n\nOrtega said the plan was sound. {crowd} She said it would pass."
+    assert body_statements(auditor, text)[-1].labels == expected
+
+
+def test_a_crowd_inside_a_running_quote_is_what_the_speaker_said(auditor):
+    text = (
+        "A Headline\n\n“We are not leaving,” Ruiz said. “Frankly, many believe we will. "
+        "But most know we won't.”"
+    )
+    assert [s.labels for s in body_statements(auditor, text)] == [["named"]] * 3
