@@ -59,7 +59,9 @@ class SegmentLexicons:
             final_abbreviations=frozenset(lex["sentence_final_abbreviation"].entries),
             number_abbreviations=frozenset(lex["number_abbreviation"].entries),
             openers=frozenset(lex["sentence_opener"].entries),
-            quote_attribution=quote_attribution_regex(lex["speech_cue_inverted"].regex),
+            quote_attribution=quote_attribution_regex(
+                f"{lex['speech_cue_inverted'].regex}|{lex['after_quote_cue'].regex}"
+            ),
         )
 
 
