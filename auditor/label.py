@@ -411,6 +411,8 @@ def carries_forward(previous: Statement, statement: Statement) -> bool:
     """
     if previous.inherited or any(label in REACTION_LABELS for label in previous.labels):
         return False
+    if any(label in REACTION_LABELS for label in statement.labels):
+        return False  # a refusal or a denial is its own party's, not the earlier source's
     if not (previous.cue or "").lower().startswith("according"):
         return False
     return not (BACKGROUND_START.match(statement.text) or ALSO.search(statement.text))

@@ -25,6 +25,7 @@ DOTTED_INITIALS = re.compile(r"[A-Z]\.[A-Z]")  # two initials; "F.B.I." ends sen
 APOSTROPHE = re.compile(r"['’]")
 DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’\-]+(?:[ ,]+[A-Z][A-Za-z.'’\-]+){0,4})"  # WASHINGTON, NEW YORK
+    r"(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+\d{4})?)?"  # optional date: Jan 5, 2024
     r"(?:\s*\([^)\n]{1,40}\))?\s*[—–-]{1,2}\s+"  # optional (Reuters), then the dash
 )
 BYLINE = re.compile(r"^(?:By|BY|by)\s+[A-Z][\w.'’\-]+(?:[\s,]+(?:and\s+)?[A-Z][\w.'’\-]+){0,8}\s*$")

@@ -185,6 +185,18 @@ def test_carry_forward_after_according_to_but_not_after_said(auditor):
     assert statements[1].rules == ["inherit.carry-forward"]
 
 
+def test_a_refusal_does_not_carry_forward_an_earlier_source(auditor):
+    text = (
+        "A Headline\n\n"
+        "Growth slowed, according to LSEG data. "
+        "The bank did not immediately respond to a request for comment on the figures."
+    )
+    statements = body_statements(auditor, text)
+    assert [s.labels for s in statements] == [["document"], ["named", "no_comment"]]
+    text = text.replace("The bank did", "Representatives for the bank did")
+    assert body_statements(auditor, text)[1].labels == ["no_comment"]
+
+
 def test_transcript_turn_belongs_to_its_speaker_until_the_paragraph_ends(auditor):
     text = (
         "A Headline\n\n"

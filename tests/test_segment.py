@@ -129,6 +129,9 @@ def test_dateline_is_skipped_and_the_sentence_kept():
     ]
     result = parts(body("LONDON (Reuters) - Prices rose."))
     assert result[1][1] == "dateline" and result[2][2] == "Prices rose."
+    for dated in ("NEW DELHI, Jan 5 (Reuters) -", "LONDON, March 12, 2024 (AP) —"):
+        result = parts(body(f"{dated} Prices rose."))
+        assert result[1] == ("skip", "dateline", dated) and result[2][2] == "Prices rose."
 
 
 def test_headline_heading_caption_and_furniture_are_skips_with_reasons():
