@@ -233,7 +233,7 @@ class Labeller:
         if not matches:
             return
         accepted: list[RuleMatch] = []
-        for match in matches:  # highest priority first
+        for match in drop_document_authors(matches):  # highest priority first
             outlet = match.groups.get("outlet")
             is_outlet_credit = "outlet" in match.rule.labels and outlet
             if (
@@ -531,6 +531,29 @@ def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
         or is_according_to(m)
         or any(overlaps(m, credit) for credit in credits)
     ]
+
+
+def drop_document_authors(matches: list[RuleMatch]) -> list[RuleMatch]:
+    """A name inside a document's noun phrase is its author, not a second source.
+
+    In "A study by the Pew Research Center found that …" the study is the source
+    of "found"; "Pew Research Center found that" matches too, from inside the
+    phrase and with the same cue.
+    """
+    documents = [m for m in matches if "document" in m.rule.labels and m.groups.get("cue")]
+    if not documents:
+        return matches
+    return [m for m in matches if not any(is_inside_subject(m, d) for d in documents)]
+
+
+def is_inside_subject(match: RuleMatch, document: RuleMatch) -> bool:
+    """Does a speaker match start inside the document's subject and share its cue?"""
+    if match.rule.group != "speaker" or not document.start < match.start < document.end:
+        return False
+    document_cue = document.groups["cue"].lower()
+    if match.start >= document.end - len(document_cue) or match.end < document.end:
+        return False  # "The paper, citing officials, said": the officials are cited
+    return match.groups.get("cue", "").lower().startswith(document_cue)
 
 
 def drop_quoted_sources(

@@ -428,3 +428,36 @@ def test_a_crowd_inside_a_running_quote_is_what_the_speaker_said(auditor):
         "But most know we won't.”"
     )
     assert [s.labels for s in body_statements(auditor, text)] == [["named"]] * 3
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels", "source"),
+    [
+        ("A study by the Harbor Institute found that the crop failed.", ["document"], "A study"),
+        ("Data from the Ohio Survey and Harbor Council showed it failed.", ["document"], "Data"),
+        ("Studies have found that the crop failed.", ["document"], "Studies"),
+        # the officials are what the paper cites, not the paper's authors
+        (
+            "The paper, citing two farm officials, said the crop failed.",
+            ["anonymous", "document"],
+            "two farm officials",
+        ),
+    ],
+)
+def test_a_name_inside_a_documents_phrase_is_not_a_second_source(auditor, sentence, labels, source):
+    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    assert statement.labels == labels and statement.source == source
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        ("Some farmers are worried that the crop will fail.", ["anonymous"]),
+        ("Ortega was convinced that the crop would fail.", ["named"]),
+        ("The Harbor Institute found that the crop failed.", ["named"]),
+        ("He found the keys under the mat.", ["unattributed"]),
+    ],
+)
+def test_states_of_mind_findings_and_which_clauses(auditor, sentence, labels):
+    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    assert statement.labels == labels
