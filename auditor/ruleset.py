@@ -64,7 +64,7 @@ REFERENCE = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 # places instead of `search()` at every character is what keeps labelling fast.
 CLAUSE_WORDS = (
     "and And but But that as As while While after After because Because where Where "
-    "when When since Since although Although though Though if If"
+    "when When since Since although Although though Though if If which"
 )
 # Conjunctions are matched with their surrounding spaces so that the regex engine
 # scans for literal prefixes instead of trying an alternation at every position.

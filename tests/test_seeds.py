@@ -456,6 +456,8 @@ def test_a_name_inside_a_documents_phrase_is_not_a_second_source(auditor, senten
         ("Ortega was convinced that the crop would fail.", ["named"]),
         ("The Harbor Institute found that the crop failed.", ["named"]),
         ("He found the keys under the mat.", ["unattributed"]),
+        ("They cut the subsidy, which Ortega says ruined the crop.", ["named"]),
+        ("The subsidy, which Ortega signed, ruined the crop.", ["unattributed"]),
     ],
 )
 def test_states_of_mind_findings_and_which_clauses(auditor, sentence, labels):
