@@ -175,15 +175,15 @@ class Labeller:
     def _marked_outlets(fired: list[list[RuleMatch]]) -> list[set[str]]:
         """Outlets named by own-reporting markers ("The Post has learned") and never credited."""
         credited = [
-            outlet_tokens(m.groups["outlet"])
+            outlet_tokens(outlet_of(m))
             for ms in fired
             for m in ms
-            if m.rule.outlet_role == "credited" and m.groups.get("outlet")
+            if m.rule.outlet_role == "credited" and outlet_of(m)
         ]
         own = []
         for matches in fired:
             for match in matches:
-                name = match.groups.get("outlet")
+                name = outlet_of(match)
                 if match.rule.outlet_role == "own" and name:
                     tokens = outlet_tokens(name)
                     if not any(tokens <= c or c <= tokens for c in credited):
@@ -215,7 +215,7 @@ class Labeller:
         )
 
     def _credits_another_outlet(self, match: RuleMatch, context: Context) -> bool:
-        outlet = match.groups.get("outlet")
+        outlet = outlet_of(match)
         return bool(
             match.rule.outlet_role == "own"
             and outlet
@@ -234,7 +234,7 @@ class Labeller:
             return
         accepted: list[RuleMatch] = []
         for match in drop_document_authors(matches):  # highest priority first
-            outlet = match.groups.get("outlet")
+            outlet = outlet_of(match)
             is_outlet_credit = "outlet" in match.rule.labels and outlet
             if (
                 is_outlet_credit
@@ -592,6 +592,11 @@ def competes(match: RuleMatch, accepted: RuleMatch) -> bool:
     if "reaction" in groups or not overlaps(match, accepted):
         return False
     return len(groups) == 1 or "hedge" in groups
+
+
+def outlet_of(match: RuleMatch) -> str | None:
+    """The outlet a match names, from `outlet` or an alternative's `outlet2`…"""
+    return normalised_groups(match.groups).get("outlet")
 
 
 def normalised_groups(groups: dict[str, str]) -> dict[str, str]:

@@ -463,3 +463,25 @@ def test_a_name_inside_a_documents_phrase_is_not_a_second_source(auditor, senten
 def test_states_of_mind_findings_and_which_clauses(auditor, sentence, labels):
     (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
     assert statement.labels == labels
+
+
+@pytest.mark.parametrize(
+    ("sentence", "outlet", "labels"),
+    [
+        ("The talks stalled, as first reported by Axios.", "Axios", ["unattributed"]),
+        ("The talks stalled, as first reported by Axios.", "Valley Ledger", ["outlet"]),
+        ("Ortega said in an interview with CNN that the talks stalled.", "CNN", ["named"]),
+        ("Ortega said in an interview with CNN that the talks stalled.", None, ["outlet", "named"]),
+        ("As first reported by the Harbor Gazette, the talks stalled.", None, ["outlet"]),
+        ("As reported by Port Watch Online, the talks stalled.", None, ["outlet"]),
+    ],
+)
+def test_credits_phrased_after_the_outlet_check_the_articles_own_outlet(
+    auditor, sentence, outlet, labels
+):
+    text = f"A Headline\n\n{sentence}"
+    metadata = {"outlet": outlet} if outlet else {}
+    (statement,) = [
+        s for s in auditor.statements(Document("x.json", text, metadata=metadata)) if s.is_statement
+    ]
+    assert statement.labels == labels
