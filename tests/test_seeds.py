@@ -231,13 +231,15 @@ def test_reader_comment_typed_with_a_closing_mark_first_is_one_quote(auditor):
 def test_according_to_credit_owns_the_statement_over_a_name_in_its_content(auditor):
     text = (
         "A Headline\n\n"
+        "Whitlock promised the contractor more work, according to the Harbor Institute. "
         "Whitlock promised the contractor more work, according to the Daily Ledger. "
         "Whitlock promised the contractor more work."
     )
     statements = body_statements(auditor, text)
-    assert [s.labels for s in statements] == [["named"], ["named"]]
-    assert statements[0].source == "the Daily Ledger"
-    assert statements[1].source == "Whitlock"
+    assert [s.labels for s in statements] == [["named"], ["outlet"], ["named"]]
+    assert statements[0].source == "the Harbor Institute"
+    assert statements[1].source == "the Daily Ledger"
+    assert statements[2].source == "Whitlock"
 
 
 def test_it_after_an_outlet_credit_in_the_same_statement_is_that_credit(auditor):
