@@ -233,7 +233,7 @@ class Labeller:
         if not matches:
             return
         accepted: list[RuleMatch] = []
-        for match in drop_document_authors(matches):  # highest priority first
+        for match in drop_outlet_speakers(drop_document_authors(matches)):  # highest priority first
             outlet = outlet_of(match)
             is_outlet_credit = "outlet" in match.rule.labels and outlet
             if (
@@ -544,6 +544,34 @@ def drop_document_authors(matches: list[RuleMatch]) -> list[RuleMatch]:
     if not documents:
         return matches
     return [m for m in matches if not any(is_inside_subject(m, d) for d in documents)]
+
+
+def drop_outlet_speakers(matches: list[RuleMatch]) -> list[RuleMatch]:
+    """A name another rule credits as an outlet is not also a named speaker.
+
+    "State broadcaster TVN said …": outlet.described-outlet credits TVN, and
+    named.name-cue reads "TVN said" as a named source; TVN is the outlet.
+    """
+    outlets = {
+        name_key(name) for m in matches if "outlet" in m.rule.labels if (name := outlet_of(m))
+    }
+    if not outlets or any(m.rule.group == "reaction" for m in matches):
+        return matches  # "The Post declined to comment": there the outlet is a party
+    return [m for m in matches if m.rule.group != "speaker" or not names_an_outlet(m, outlets)]
+
+
+def names_an_outlet(match: RuleMatch, outlets: set[str]) -> bool:
+    """Is the match's source one of the outlets, maybe after a role ("broadcaster TVN")?"""
+    source = name_key(normalised_groups(match.groups).get("source", ""))
+    return any(source == outlet or source.endswith(" " + outlet) for outlet in outlets)
+
+
+def name_key(name: str) -> str:
+    """A name as compared across rules: no leading "the", no full stop, any case."""
+    words = without_full_stop(name.strip()).split()
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    return " ".join(words).lower()
 
 
 def is_inside_subject(match: RuleMatch, document: RuleMatch) -> bool:

@@ -487,3 +487,21 @@ def test_credits_phrased_after_the_outlet_check_the_articles_own_outlet(
         s for s in auditor.statements(Document("x.json", text, metadata=metadata)) if s.is_statement
     ]
     assert statement.labels == labels
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        ("State broadcaster TVN said the dam had burst.", ["outlet"]),
+        ("The Dayton Ledger, a weekly, said the dam had burst.", ["outlet"]),
+        ("NBC, which interviewed her, said the dam had burst.", ["outlet"]),
+    ],
+)
+def test_an_outlet_credited_by_one_rule_is_not_also_a_named_speaker(auditor, sentence, labels):
+    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    assert statement.labels == labels
+
+
+def test_an_outlet_declining_to_comment_stays_a_named_party(auditor):
+    (statement,) = body_statements(auditor, "A Headline\n\nThe Dayton Ledger declined to comment.")
+    assert {"named", "no_comment"} <= set(statement.labels)
