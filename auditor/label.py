@@ -233,7 +233,10 @@ class Labeller:
         if not matches:
             return
         accepted: list[RuleMatch] = []
-        for match in drop_outlet_speakers(drop_document_authors(matches)):  # highest priority first
+        matches = drop_relative_asides(
+            drop_outlet_speakers(drop_document_authors(matches)), statement.text
+        )
+        for match in matches:  # highest priority first
             outlet = outlet_of(match)
             is_outlet_credit = "outlet" in match.rule.labels and outlet
             if (
@@ -544,6 +547,33 @@ def drop_document_authors(matches: list[RuleMatch]) -> list[RuleMatch]:
     if not documents:
         return matches
     return [m for m in matches if not any(is_inside_subject(m, d) for d in documents)]
+
+
+# A "which X <cue>" clause that ends, perhaps after a time or place, is an aside:
+# "The bill, which Ortega described in a speech last week, passed" mentions that
+# Ortega described it; "…, which he denied." and "which he says left a gap" stay.
+RELATIVE_WHICH = re.compile(r"\bwhich\s+$")
+NOT_A_CLAUSE = re.compile(
+    r"\s*,(?!\s*[“\"‘'])|\s+(?:(?:in|on|at|during|last|this|earlier|yesterday|today)\b"
+    r"[^,;:.“”\"]{0,40}|(?:her|him|them|me|us)\s+about)\s*,(?!\s*[“\"‘'])"
+)
+
+
+def drop_relative_asides(matches: list[RuleMatch], text: str) -> list[RuleMatch]:
+    """A source inside a "which" clause whose cue takes no clause is an aside.
+
+    Not with a denial or no-comment match: "the claims, which Ortega denied, …"
+    is what Ortega did.
+    """
+    if any(m.rule.group == "reaction" for m in matches):
+        return matches
+    return [
+        m
+        for m in matches
+        if m.rule.group != "speaker"
+        or not RELATIVE_WHICH.search(text, 0, m.start)
+        or not NOT_A_CLAUSE.match(text, m.end)
+    ]
 
 
 def drop_outlet_speakers(matches: list[RuleMatch]) -> list[RuleMatch]:

@@ -475,7 +475,7 @@ def test_states_of_mind_findings_and_which_clauses(auditor, sentence, labels):
         ("Ortega said in an interview with CNN that the talks stalled.", "CNN", ["named"]),
         ("Ortega said in an interview with CNN that the talks stalled.", None, ["outlet", "named"]),
         ("As first reported by the Harbor Gazette, the talks stalled.", None, ["outlet"]),
-        ("As reported by Port Watch Online, the talks stalled.", None, ["outlet"]),
+        ("As reported by Dr. Dana Ruiz, the talks stalled.", None, ["unattributed"]),
     ],
 )
 def test_credits_phrased_after_the_outlet_check_the_articles_own_outlet(
