@@ -549,6 +549,16 @@ def drop_document_authors(matches: list[RuleMatch]) -> list[RuleMatch]:
     return [m for m in matches if not any(is_inside_subject(m, d) for d in documents)]
 
 
+def is_inside_subject(match: RuleMatch, document: RuleMatch) -> bool:
+    """Does a speaker match start inside the document's subject and share its cue?"""
+    if match.rule.group != "speaker" or not document.start < match.start < document.end:
+        return False
+    document_cue = document.groups["cue"].lower()
+    if match.start >= document.end - len(document_cue) or match.end < document.end:
+        return False  # "The paper, citing officials, said": the officials are cited
+    return match.groups.get("cue", "").lower().startswith(document_cue)
+
+
 # A "which X <cue>" clause that ends, perhaps after a time or place, is an aside:
 # "The bill, which Ortega described in a speech last week, passed" mentions that
 # Ortega described it; "…, which he denied." and "which he says left a gap" stay.
@@ -602,16 +612,6 @@ def name_key(name: str) -> str:
     if words and words[0].lower() == "the":
         words = words[1:]
     return " ".join(words).lower()
-
-
-def is_inside_subject(match: RuleMatch, document: RuleMatch) -> bool:
-    """Does a speaker match start inside the document's subject and share its cue?"""
-    if match.rule.group != "speaker" or not document.start < match.start < document.end:
-        return False
-    document_cue = document.groups["cue"].lower()
-    if match.start >= document.end - len(document_cue) or match.end < document.end:
-        return False  # "The paper, citing officials, said": the officials are cited
-    return match.groups.get("cue", "").lower().startswith(document_cue)
 
 
 def drop_quoted_sources(
