@@ -521,6 +521,13 @@ def parse_lexicon(path: str, data: dict[str, Any]) -> Lexicon:
             raise RuleLoadError(
                 f"{path}: entries[{position}] of lexicon {name!r} is {entry!r}, not a phrase{hint}"
             )
+        if '"' in entry:
+            # `is not "true"` in a YAML list is the text with the quote marks: the
+            # phrase would never match. Quote the whole entry instead.
+            raise RuleLoadError(
+                f"{path}: entries[{position}] of lexicon {name!r} is {entry!r}: a quote mark"
+                " inside an entry is matched literally; quote the whole entry instead"
+            )
     if pattern is not None and not isinstance(pattern, str):
         raise RuleLoadError(f"{path}: pattern of lexicon {name!r} must be a string")
     return Lexicon(

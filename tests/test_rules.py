@@ -130,6 +130,12 @@ def test_yaml_boolean_lexicon_entries_are_caught(tmp_path):
         RuleSet.load([write(tmp_path, "lexicon: thing\nentries: [maybe, No]\n")])
 
 
+def test_a_quote_mark_inside_a_lexicon_entry_is_a_load_error(tmp_path):
+    # YAML keeps the marks of `briefed "on"`, so the phrase could never match
+    with pytest.raises(RuleLoadError, match=r"entries\[1\].*quote the whole entry"):
+        RuleSet.load([write(tmp_path, 'lexicon: thing\nentries: [maybe, briefed "on"]\n')])
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
