@@ -175,10 +175,10 @@ class Labeller:
     def _marked_outlets(fired: list[list[RuleMatch]]) -> list[set[str]]:
         """Outlets named by own-reporting markers ("The Post has learned") and never credited."""
         credited = [
-            outlet_tokens(outlet_of(m))
+            outlet_tokens(name)
             for ms in fired
             for m in ms
-            if m.rule.outlet_role == "credited" and outlet_of(m)
+            if m.rule.outlet_role == "credited" and (name := outlet_of(m))
         ]
         own = []
         for matches in fired:
@@ -581,8 +581,8 @@ def drop_relative_asides(matches: list[RuleMatch], text: str) -> list[RuleMatch]
         m
         for m in matches
         if m.rule.group != "speaker"
+        or not NOT_A_CLAUSE.match(text, m.end)  # anchored: cheaper, so tried first
         or not RELATIVE_WHICH.search(text, 0, m.start)
-        or not NOT_A_CLAUSE.match(text, m.end)
     ]
 
 
