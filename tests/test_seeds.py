@@ -156,6 +156,13 @@ def body_statements(auditor, text: str):
     return [s for s in auditor.statements(Document("x", text)) if s.is_statement]
 
 
+def one_statement(auditor, sentence: str, metadata: dict | None = None):
+    """The one body statement of an article made of a headline and `sentence`."""
+    document = Document("x", f"A Headline\n\n{sentence}", metadata=metadata or {})
+    (statement,) = [s for s in auditor.statements(document) if s.is_statement]
+    return statement
+
+
 def test_quote_text_of_a_sentence_inside_a_running_quote(auditor):
     text = "A Headline\n\n“First part. Middle part without marks. Last part,” the official said."
     statements = body_statements(auditor, text)
@@ -302,9 +309,8 @@ def test_a_source_ending_the_sentence_loses_the_full_stop_but_abbreviations_keep
     ],
 )
 def test_a_credit_to_the_articles_own_web_site_is_its_own_reporting(auditor, credit, metadata, own):
-    text = f"A Headline\n\nA spokeswoman from the museum told {credit} the loan had ended."
-    document = Document(name="x.json", text=text, metadata=metadata)
-    (statement,) = [s for s in auditor.statements(document) if s.kind == "statement"]
+    sentence = f"A spokeswoman from the museum told {credit} the loan had ended."
+    statement = one_statement(auditor, sentence, metadata)
     assert set(statement.labels) == ({"named"} if own else {"named", "outlet"})
 
 
@@ -334,7 +340,7 @@ def test_site_name_is_the_outlet_word_of_a_web_address():
     ],
 )
 def test_a_source_inside_the_quoted_words_yields_to_the_speaker_outside(auditor, sentence, labels):
-    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    statement = one_statement(auditor, sentence)
     assert set(statement.labels) == labels
 
 
@@ -384,7 +390,7 @@ def test_an_indefinite_pronoun_is_not_a_name(auditor):
     ],
 )
 def test_the_speaker_is_the_name_not_the_role_place_or_day(auditor, sentence, speaker):
-    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    statement = one_statement(auditor, sentence)
     assert statement.labels == ["named"] and statement.speaker == speaker
 
 
@@ -397,7 +403,7 @@ def test_the_speaker_is_the_name_not_the_role_place_or_day(auditor, sentence, sp
     ],
 )
 def test_a_role_with_no_name_in_it_has_no_speaker(auditor, sentence):
-    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    statement = one_statement(auditor, sentence)
     assert statement.labels == ["named"] and statement.role and statement.speaker is None
 
 
@@ -447,7 +453,7 @@ def test_a_crowd_inside_a_running_quote_is_what_the_speaker_said(auditor):
     ],
 )
 def test_a_name_inside_a_documents_phrase_is_not_a_second_source(auditor, sentence, labels, source):
-    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    statement = one_statement(auditor, sentence)
     assert statement.labels == labels and statement.source == source
 
 
@@ -463,7 +469,7 @@ def test_a_name_inside_a_documents_phrase_is_not_a_second_source(auditor, senten
     ],
 )
 def test_states_of_mind_findings_and_which_clauses(auditor, sentence, labels):
-    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    statement = one_statement(auditor, sentence)
     assert statement.labels == labels
 
 
@@ -481,11 +487,7 @@ def test_states_of_mind_findings_and_which_clauses(auditor, sentence, labels):
 def test_credits_phrased_after_the_outlet_check_the_articles_own_outlet(
     auditor, sentence, outlet, labels
 ):
-    text = f"A Headline\n\n{sentence}"
-    metadata = {"outlet": outlet} if outlet else {}
-    (statement,) = [
-        s for s in auditor.statements(Document("x.json", text, metadata=metadata)) if s.is_statement
-    ]
+    statement = one_statement(auditor, sentence, {"outlet": outlet} if outlet else None)
     assert statement.labels == labels
 
 
@@ -498,10 +500,10 @@ def test_credits_phrased_after_the_outlet_check_the_articles_own_outlet(
     ],
 )
 def test_an_outlet_credited_by_one_rule_is_not_also_a_named_speaker(auditor, sentence, labels):
-    (statement,) = body_statements(auditor, f"A Headline\n\n{sentence}")
+    statement = one_statement(auditor, sentence)
     assert statement.labels == labels
 
 
 def test_an_outlet_declining_to_comment_stays_a_named_party(auditor):
-    (statement,) = body_statements(auditor, "A Headline\n\nThe Dayton Ledger declined to comment.")
+    statement = one_statement(auditor, "The Dayton Ledger declined to comment.")
     assert {"named", "no_comment"} <= set(statement.labels)
