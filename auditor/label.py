@@ -459,11 +459,28 @@ def has_source(statement: Statement) -> bool:
     return not SOURCE_LABEL_SET.isdisjoint(statement.labels)
 
 
+PERSON_PRONOUNS = frozenset({"he", "she", "they"})
+
+
 def refers_within(match: RuleMatch, pronoun: str | None, accepted: list[RuleMatch]) -> bool:
-    """Does "it" refer to an outlet or document credited earlier in the same statement?"""
-    if not pronoun or pronoun.strip().lower() != "it":
-        return False
-    return any(m.rule.group == "medium" and m.end <= match.start for m in accepted)
+    """Does the pronoun refer to a source credited earlier in the same statement?
+
+    "it" to an outlet or document ("BuzzFeed's report … as it suggested"); "he",
+    "she" or "they" to a person or group that is itself the source ("Ryan
+    hammered Obama for what he called …"), not to the last statement's source.
+    """
+    word = (pronoun or "").strip().lower()
+    if word == "it":
+        return any(m.rule.group == "medium" and m.end <= match.start for m in accepted)
+    if word in PERSON_PRONOUNS:
+        return any(
+            m.rule.group == "speaker"
+            and "antecedent" not in m.rule.labels
+            and ("named" in m.rule.labels or "anonymous" in m.rule.labels)
+            and m.end <= match.start
+            for m in accepted
+        )
+    return False
 
 
 CONTINUING_CUES = frozenset({"added", "adds", "continued", "continues", "went on", "goes on"})

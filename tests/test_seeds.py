@@ -507,3 +507,26 @@ def test_an_outlet_credited_by_one_rule_is_not_also_a_named_speaker(auditor, sen
 def test_an_outlet_declining_to_comment_stays_a_named_party(auditor):
     statement = one_statement(auditor, "The Dayton Ledger declined to comment.")
     assert {"named", "no_comment"} <= set(statement.labels)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        ("Ryan hammered the mayor for what he called an “utter failure.”", ["named"]),
+        ("Two aides criticised the mayor for what they called a “cheap shot.”", ["anonymous"]),
+    ],
+)
+def test_a_pronoun_after_the_statements_own_source_refers_to_it(auditor, sentence, labels):
+    """Not to the previous statement's source: the last one here is anonymous."""
+    text = f"A Headline\n\nThe plan was dropped, officials said.\n\n{sentence}"
+    assert body_statements(auditor, text)[-1].labels == labels
+
+
+def test_a_pronoun_characterising_in_quoted_words_takes_the_earlier_source(auditor):
+    text = (
+        "A Headline\n\nMayor Dana Ruiz spoke on Monday.\n\n"
+        "She called his budget a “work of fiction.”"
+    )
+    last = body_statements(auditor, text)[-1]
+    assert last.labels == ["named"]
+    assert "named.pronoun-characterised" in last.rules
