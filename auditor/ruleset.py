@@ -80,9 +80,14 @@ NAME_START = re.compile(r"(?:[a-z][\w\-]*\s+){0,3}[A-ZÀ-ÖØ-Þ]")  # "Rubio", 
 # ("Now Ortega says …", "Still Ruiz insisted …"). With a comma the comma opens
 # the clause anyway.
 LEADING_ADVERBS = "Now now Still still Then then Later later Yet yet So so Also also Even even"
+# "…, with Senator Ruiz telling reporters …": an absolute phrase after "with"
+# has a subject and a cue of its own.
+LEADING_PREPOSITIONS = "with With"
 # A conjunction or sentence adverb at a clause start: the clause's subject follows it.
 LEADING_CLAUSE_WORD = re.compile(
-    r"(?:" + "|".join(CLAUSE_WORDS.split() + LEADING_ADVERBS.split()) + r")\s+"
+    r"(?:"
+    + "|".join(CLAUSE_WORDS.split() + LEADING_ADVERBS.split() + LEADING_PREPOSITIONS.split())
+    + r")\s+"
 )
 WORD = re.compile(r"\w+")
 
