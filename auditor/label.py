@@ -152,6 +152,7 @@ class Labeller:
             statement.quote = statement.text if quote is INSIDE_QUOTE else quote.text
             quoted = ((0, len(statement.text)),) if quote is INSIDE_QUOTE else quote.spans
             matches = [m for m in matches if not (m.rule.skip_in_quotes and within(m, quoted))]
+            matches = [m for m in matches if named_in_article(m, statements)]
             self._label_directly(statement, matches, context, quote.spans)
         self._inherit(body, quotes)
         for statement in body:
@@ -460,6 +461,22 @@ def has_source(statement: Statement) -> bool:
 
 
 PERSON_PRONOUNS = frozenset({"he", "she", "they"})
+
+
+def named_in_article(match: RuleMatch, statements: list[Statement]) -> bool:
+    """A `source_named_in_article` rule's one-word source ends a longer name in the
+    article ("Bernie Sanders" for "Sanders: …"); any other rule always passes.
+
+    Only the words of one line count ("Senator Bernie" at a line's end and
+    "Sanders" opening the next are not one name).
+    """
+    if not match.rule.source_named_in_article:
+        return True
+    word = normalised_groups(match.groups).get("source")
+    if not word:
+        return False
+    longer_name = re.compile(rf"[A-ZÀ-ÖØ-Þ][\w.’'\-]*[ \u00a0]+{re.escape(word)}(?![\w’'\-])")
+    return any(longer_name.search(statement.text) for statement in statements)
 
 
 def refers_within(match: RuleMatch, pronoun: str | None, accepted: list[RuleMatch]) -> bool:

@@ -51,6 +51,7 @@ RULE_KEYS = {
     "contains",
     "anchor",
     "skip_in_quotes",
+    "source_named_in_article",
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive", "triggers"}
 OUTLET_ROLES = {"credited", "own", "either"}
@@ -136,6 +137,10 @@ class Rule:
     # (the statement's own, or a quote an earlier statement opened): what it finds
     # there is part of what the speaker said.
     skip_in_quotes: bool = False
+    # The labeller keeps a match only when its `source` (one word) is the last
+    # word of a longer name somewhere in the article: "Sanders: …" is a speaker
+    # where "Bernie Sanders" appears, "Photos: …" is not.
+    source_named_in_article: bool = False
     case_insensitive: bool = False
     regex: re.Pattern[str] | None = None
     expanded: str = ""
@@ -280,7 +285,10 @@ class RuleSet:
             digest.update(f"{name}={self.lexicons[name].regex}\n".encode())
         for rule in self.rules:
             prefilter = f"{rule.requires}|{sorted(rule.triggers)}|{rule.contains}|{rule.anchor}"
-            meaning = f"{rule.case_insensitive}|{rule.outlet_role}|{rule.skip_in_quotes}"
+            meaning = (
+                f"{rule.case_insensitive}|{rule.outlet_role}|{rule.skip_in_quotes}"
+                f"|{rule.source_named_in_article}"
+            )
             digest.update(
                 f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}|{prefilter}|{meaning}\n".encode()
             )
@@ -766,6 +774,9 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     skip_in_quotes = item.get("skip_in_quotes", False)
     if not isinstance(skip_in_quotes, bool):
         raise RuleLoadError(f"{where}: 'skip_in_quotes' must be true or false")
+    source_named_in_article = item.get("source_named_in_article", False)
+    if not isinstance(source_named_in_article, bool):
+        raise RuleLoadError(f"{where}: 'source_named_in_article' must be true or false")
     flags = item.get("flags", [])
     if flags not in ([], ["ignorecase"]):
         raise RuleLoadError(f"{where}: 'flags' may only be [ignorecase]")
@@ -797,6 +808,7 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         contains=tuple(contains),
         anchor=anchor,
         skip_in_quotes=skip_in_quotes,
+        source_named_in_article=source_named_in_article,
         case_insensitive=bool(flags),
         regex=regex,
         expanded=expanded,

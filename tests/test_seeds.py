@@ -530,3 +530,17 @@ def test_a_pronoun_characterising_in_quoted_words_takes_the_earlier_source(audit
     last = body_statements(auditor, text)[-1]
     assert last.labels == ["named"]
     assert "named.pronoun-characterised" in last.rules
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("Sanders: Brexit vote could help Trump.\n\nSenator Bernie Sanders spoke.", ["named"]),
+        ("Sanders: Brexit vote could help Trump.\n\nThe senator spoke.", ["unattributed"]),
+        ("Photos: The crowd at the rally.\n\nGetty Photos sent a team.", ["unattributed"]),
+    ],
+)
+def test_a_surname_before_a_colon_is_a_speaker_only_if_the_article_names_them(
+    auditor, text, labels
+):
+    assert body_statements(auditor, text)[0].labels == labels
