@@ -635,9 +635,13 @@ def drop_outlet_speakers(matches: list[RuleMatch]) -> list[RuleMatch]:
 
 
 def names_an_outlet(match: RuleMatch, outlets: set[str]) -> bool:
-    """Is the match's source one of the outlets, maybe after a role ("broadcaster TVN")?"""
+    """Is the match's source one of the outlets, maybe after a role ("broadcaster TVN")
+    or cut to the end of its name ("York Times" for "The New York Times")?"""
     source = name_key(normalised_groups(match.groups).get("source", ""))
-    return any(source == outlet or source.endswith(" " + outlet) for outlet in outlets)
+    return any(
+        source == outlet or source.endswith(" " + outlet) or outlet.endswith(" " + source)
+        for outlet in outlets
+    )
 
 
 def name_key(name: str) -> str:

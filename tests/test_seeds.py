@@ -544,3 +544,17 @@ def test_a_surname_before_a_colon_is_a_speaker_only_if_the_article_names_them(
     auditor, text, labels
 ):
     assert body_statements(auditor, text)[0].labels == labels
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        ("Questions went to the Justice Department, which said it was reviewing it.", ["named"]),
+        ("The story ran in The New York Times, which said the deal was close.", ["outlet"]),
+        ("Ruiz, who said she would step down in May, scheduled a meeting.", ["unattributed"]),
+    ],
+)
+def test_a_relative_clause_of_speech_that_ends_the_sentence_is_attribution(
+    auditor, sentence, labels
+):
+    assert one_statement(auditor, sentence).labels == labels
