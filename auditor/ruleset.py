@@ -90,6 +90,13 @@ LEADING_CLAUSE_WORD = re.compile(
     + "|".join(CLAUSE_WORDS.split() + LEADING_ADVERBS.split() + LEADING_PREPOSITIONS.split())
     + r")\s+"
 )
+# A short opening phrase of time or place with no comma after it ("On Monday
+# Tony Blair insisted …", "In her resignation letter Haley noted …"): the
+# subject is one of the capitalised words that follow, within a few words.
+OPENING_PHRASE = re.compile(
+    r"(?:In|At|On|During|After|Before|Earlier|Later|Last|This)\s+(?:[^\s,;:]+\s+){0,6}"
+)
+CAPITALISED_WORD = re.compile(r"(?<=\s)[A-ZÀ-ÖØ-Þ]")
 WORD = re.compile(r"\w+")
 
 
@@ -427,6 +434,9 @@ def clause_starts(text: str) -> list[int]:
     leading = LEADING_CLAUSE_WORD.match(text)
     if leading:
         starts.append(leading.end())
+    opening = OPENING_PHRASE.match(text)
+    if opening:
+        starts.extend(m.start() for m in CAPITALISED_WORD.finditer(text, 1, opening.end()))
     for opener in CLAUSE_OPENER.finditer(text):
         starts.append(opener.end())
         # ", though he said": the conjunction after the comma opens the clause too

@@ -558,3 +558,14 @@ def test_a_relative_clause_of_speech_that_ends_the_sentence_is_attribution(
     auditor, sentence, labels
 ):
     assert one_statement(auditor, sentence).labels == labels
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "On Monday Tony Blair insisted the plan would not cost jobs.",
+        "In her resignation letter Dana Ruiz noted that she had served for 14 years.",
+    ],
+)
+def test_a_subject_after_an_opening_phrase_without_a_comma_is_found(auditor, sentence):
+    assert one_statement(auditor, sentence).labels == ["named"]
