@@ -32,6 +32,8 @@ BYLINE = re.compile(r"^(?:By|BY|by)\s+[A-Z][\w.'’\-]+(?:[\s,]+(?:and\s+)?[A-Z]
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
 HTML_COMMENT = re.compile(r"^<!--.*-->$", re.DOTALL)
 TERMINAL = ".!?:;…\"”’')"
+SENTENCE_PUNCTUATION = ".!?:;…"
+CLOSERS = "\"”’')]"
 OPENERS = "“\"‘'(["
 QUOTE_OPENER_OF = {"”": "“", '"': '"', "’": "‘", "'": "'"}  # closing quote -> its opener
 MAX_HEADING_WORDS = 14
@@ -162,7 +164,7 @@ def skip_reason(body: str, lex: SegmentLexicons, first: bool) -> str | None:
         return "furniture"
     if MARKDOWN_HEADING.match(body):
         return "heading"
-    ends_open = body[-1] not in TERMINAL
+    ends_open = ends_without_full_stop(body)
     if short and BYLINE.match(body):
         return "byline"
     if short and DATELINE.fullmatch(body + " "):
@@ -179,6 +181,14 @@ def skip_reason(body: str, lex: SegmentLexicons, first: bool) -> str | None:
     if len(words) <= 3:
         return "fragment"
     return None
+
+
+def ends_without_full_stop(body: str) -> bool:
+    """No sentence punctuation at the end, looking inside closing quotes and
+    brackets: a headline may end on a quoted title ("… release of 'Night
+    Orchard'"), a sentence ends "… ended.”"."""
+    core = body.rstrip(CLOSERS)
+    return bool(core) and core[-1] not in SENTENCE_PUNCTUATION
 
 
 def is_heading_case(words: list[str]) -> bool:

@@ -260,3 +260,13 @@ def test_agency_credit_lines_are_furniture_but_reporting_by_in_a_sentence_is_not
         ("skip", "furniture"),
         ("statement", None),
     ]
+
+
+def test_a_headline_ending_on_a_quoted_title_is_a_headline():
+    text = "Star sues studio over release of 'Night Orchard'\n\nThe suit was filed on Monday."
+    assert parts(text)[0][:2] == ("skip", "headline")
+
+
+def test_a_quote_that_ends_a_sentence_inside_its_marks_is_still_a_statement():
+    text = "Opening line of the story here.\n\n“We will not leave,” she said.\n\n“We stay.”"
+    assert [kind for kind, _, _ in parts(text)] == ["statement"] * 3
