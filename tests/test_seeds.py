@@ -549,7 +549,7 @@ def test_a_surname_before_a_colon_is_a_speaker_only_if_the_article_names_them(
 @pytest.mark.parametrize(
     ("sentence", "labels"),
     [
-        ("Questions went to the Justice Department, which said it was reviewing it.", ["named"]),
+        ("Questions went to the Justice Department, which said it would appeal.", ["named"]),
         ("The story ran in The New York Times, which said the deal was close.", ["outlet"]),
         ("Ruiz, who said she would step down in May, scheduled a meeting.", ["unattributed"]),
     ],
