@@ -1079,7 +1079,7 @@ def prepare(options: BatchOptions) -> Plan:
     features = available_features()
     if options.provenance and not features["provenance"]:
         raise ConfigError("--provenance: this installation has no provenance stage yet")
-    ruleset = RuleSet.load(options.rule_dirs) if options.rule_dirs else RuleSet.builtin()
+    ruleset = RuleSet.for_dirs(options.rule_dirs)
     _rulesets[ruleset.hash] = ruleset  # forked workers reuse it instead of loading again
     settings = Settings(
         text_field=options.text_field,

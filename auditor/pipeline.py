@@ -22,7 +22,8 @@ class Auditor:
     """
 
     def __init__(self, ruleset: RuleSet | None = None, rule_dirs: Iterable[str | Path] = ()):
-        self.ruleset = ruleset or (RuleSet.load(rule_dirs) if rule_dirs else RuleSet.builtin())
+        rule_dirs = list(rule_dirs)
+        self.ruleset = ruleset or RuleSet.for_dirs(rule_dirs)
         self.segment_lexicons = SegmentLexicons.from_ruleset(self.ruleset)
         self.labeller = Labeller(self.ruleset)
         self.provenance_rules = ProvenanceRules.load(self.ruleset, rule_dirs)

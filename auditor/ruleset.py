@@ -224,6 +224,13 @@ class RuleSet:
 
     # -- loading -----------------------------------------------------------
     @classmethod
+    def for_dirs(cls, rule_dirs: Iterable[str | Path] = ()) -> RuleSet:
+        """The shared built-in rules, or the built-ins with the user's rule
+        directories on top (`--rules DIR`) loaded afresh."""
+        rule_dirs = list(rule_dirs)
+        return cls.load(rule_dirs) if rule_dirs else cls.builtin()
+
+    @classmethod
     def builtin(cls) -> RuleSet:
         """The built-in rules alone, loaded once per process and shared.
 
