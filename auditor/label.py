@@ -234,9 +234,12 @@ class Labeller:
         if not matches:
             return
         accepted: list[RuleMatch] = []
-        matches = drop_relative_asides(
-            drop_outlet_speakers(drop_document_authors(matches)), statement.text
-        )
+        matches = drop_document_authors(matches)
+        if not any(m.rule.group == "reaction" for m in matches):
+            # With a denial or no-comment the statement is what a party did: "the
+            # claims, which Ortega denied, …" and "The Post declined to comment"
+            # keep their speaker.
+            matches = drop_relative_asides(drop_outlet_speakers(matches), statement.text)
         for match in matches:  # highest priority first
             outlet = outlet_of(match)
             is_outlet_credit = "outlet" in match.rule.labels and outlet
@@ -604,13 +607,7 @@ NOT_A_CLAUSE = re.compile(
 
 
 def drop_relative_asides(matches: list[RuleMatch], text: str) -> list[RuleMatch]:
-    """A source inside a "which" clause whose cue takes no clause is an aside.
-
-    Not with a denial or no-comment match: "the claims, which Ortega denied, …"
-    is what Ortega did.
-    """
-    if any(m.rule.group == "reaction" for m in matches):
-        return matches
+    """A source inside a "which" clause whose cue takes no clause is an aside."""
     return [
         m
         for m in matches
@@ -629,8 +626,8 @@ def drop_outlet_speakers(matches: list[RuleMatch]) -> list[RuleMatch]:
     outlets = {
         name_key(name) for m in matches if "outlet" in m.rule.labels if (name := outlet_of(m))
     }
-    if not outlets or any(m.rule.group == "reaction" for m in matches):
-        return matches  # "The Post declined to comment": there the outlet is a party
+    if not outlets:
+        return matches
     return [m for m in matches if m.rule.group != "speaker" or not names_an_outlet(m, outlets)]
 
 
