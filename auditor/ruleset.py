@@ -121,6 +121,9 @@ class Lexicon:
     case_sensitive: bool = True
     regex: str = ""
     trigger_words: frozenset[str] = frozenset()
+    # `triggers` written as `{name}`: that lexicon's trigger words, added once all
+    # lexicons are compiled (a phrase lexicon's come from its entries)
+    trigger_references: tuple[str, ...] = ()
 
 
 @dataclass
@@ -568,6 +571,11 @@ def parse_lexicon(path: str, data: dict[str, Any]) -> Lexicon:
         pattern=pattern.strip() if pattern else None,
         case_sensitive=bool(data.get("case_sensitive", True)),
         trigger_words=declared_triggers(path, name, data.get("triggers"), pattern is not None),
+        trigger_references=tuple(
+            m.group(1)
+            for t in data.get("triggers") or []
+            if isinstance(t, str) and (m := REFERENCE.fullmatch(t))
+        ),
     )
 
 
@@ -575,7 +583,8 @@ def declared_triggers(path: str, name: str, triggers: Any, is_pattern: bool) -> 
     """A pattern lexicon's `triggers`: words one of which occurs wherever it matches.
 
     They let rules write `triggers: ["{name}"]` for a pattern lexicon as for a
-    phrase lexicon (whose trigger words come from its entries).
+    phrase lexicon (whose trigger words come from its entries). A trigger written
+    `{name}` stands for that lexicon's trigger words; `compile_lexicons` adds them.
     """
     if triggers is None:
         return frozenset()
@@ -584,12 +593,14 @@ def declared_triggers(path: str, name: str, triggers: Any, is_pattern: bool) -> 
     if not isinstance(triggers, list) or not triggers:
         raise RuleLoadError(f"{path}: triggers of lexicon {name!r} must be a non-empty list")
     for trigger in triggers:
-        if not isinstance(trigger, str) or not WORD.fullmatch(trigger):
+        if not isinstance(trigger, str) or not (
+            WORD.fullmatch(trigger) or REFERENCE.fullmatch(trigger)
+        ):
             raise RuleLoadError(
                 f"{path}: trigger {trigger!r} of lexicon {name!r} is not one word "
-                "(letters, digits, _)"
+                "(letters, digits, _) or a {lexicon} reference"
             )
-    return frozenset(triggers)
+    return frozenset(t for t in triggers if WORD.fullmatch(t))
 
 
 SPACE = " "  # trie token standing for any run of whitespace
@@ -692,6 +703,28 @@ def compile_lexicons(lexicons: dict[str, Lexicon]) -> None:
 
     for name, lexicon in lexicons.items():
         resolve(name, lexicon.file)
+    for name, lexicon in lexicons.items():
+        lexicon.trigger_words = referenced_triggers(name, lexicons, [])
+
+
+def referenced_triggers(name: str, lexicons: dict[str, Lexicon], seen: list[str]) -> frozenset[str]:
+    """A lexicon's trigger words with its `{name}` triggers expanded."""
+    lexicon = lexicons[name]
+    if name in seen:
+        raise RuleLoadError(f"{lexicon.file}: triggers of lexicon {name!r} refer to themselves")
+    words = set(lexicon.trigger_words)
+    for reference in lexicon.trigger_references:
+        if reference not in lexicons:
+            raise RuleLoadError(
+                f"{lexicon.file}: triggers refer to unknown lexicon {{{reference}}}"
+            )
+        found = referenced_triggers(reference, lexicons, [*seen, name])
+        if not found:
+            raise RuleLoadError(
+                f"{lexicon.file}: triggers refer to {{{reference}}}, which has no trigger words"
+            )
+        words |= found
+    return frozenset(words)
 
 
 def parse_examples(
@@ -762,9 +795,10 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     for name in requires:
         if name not in lexicons:
             raise RuleLoadError(f"{where}: requires unknown lexicon {{{name}}}")
-        if lexicons[name].pattern is not None:
+        if not lexicons[name].trigger_words:
             raise RuleLoadError(
-                f"{where}: requires {{{name}}}, a pattern lexicon; list phrase lexicons only"
+                f"{where}: requires {{{name}}}, a pattern lexicon without triggers; list phrase "
+                "lexicons or pattern lexicons with triggers"
             )
     priority = item.get("priority", 50)
     if not isinstance(priority, int):

@@ -189,6 +189,47 @@ def test_a_pattern_lexicon_with_triggers_can_be_a_rules_trigger(tmp_path):
     assert "named.test-rule" in ruleset.fired_ids("Zorbly said so.")
 
 
+def test_a_pattern_lexicons_triggers_may_name_other_lexicons(tmp_path):
+    """`triggers: ["{name}"]` in a lexicon adds that lexicon's words; a rule may
+    then `require` the pattern lexicon, and the prefilter stays exact."""
+    write(tmp_path, "lexicon: zorb_name\nentries: [Zorblax, Quux Zorbly]\n", "name.yaml")
+    lexicon = (
+        "lexicon: zorb_word\ntriggers: [Blip, '{zorb_name}']\npattern: '(?:{zorb_name}|Blip)'\n"
+    )
+    write(tmp_path, lexicon, "zorb.yaml")
+    rule = RULE.replace("'Zorblax {cue_verb}'", "'{zorb_word} {cue_verb}'").replace(
+        "    pattern:", "    requires: [zorb_word]\n    pattern:"
+    )
+    ruleset = RuleSet.load([write(tmp_path, rule)])
+    assert ruleset.lexicons["zorb_word"].trigger_words == {"Blip", "Zorblax", "Zorbly"}
+    for sentence in ("Quux Zorbly said so.", "Blip said so.", "Zorblax said so."):
+        assert "named.test-rule" in ruleset.fired_ids(sentence)
+        assert ruleset.fire(sentence) == ruleset.fire(sentence, exhaustive=True)
+
+
+@pytest.mark.parametrize(
+    ("lexicon", "message"),
+    [
+        ("lexicon: zorb_word\ntriggers: ['{nowhere}']\npattern: 'Zorbl'\n", "unknown lexicon"),
+        ("lexicon: zorb_word\ntriggers: ['{zorb_word}']\npattern: 'Zorbl'\n", "themselves"),
+        ("lexicon: zorb_word\ntriggers: ['{who_clause}']\npattern: 'Zorbl'\n", "no trigger words"),
+    ],
+)
+def test_lexicon_trigger_references_are_checked_at_load(tmp_path, lexicon, message):
+    write(tmp_path, lexicon, "zorb.yaml")
+    with pytest.raises(RuleLoadError, match=message):
+        RuleSet.load([write(tmp_path, RULE)])
+
+
+def test_requiring_a_pattern_lexicon_without_triggers_is_a_load_error(tmp_path):
+    write(tmp_path, "lexicon: zorb_word\npattern: 'Zorbl(?:ax|y)'\n", "zorb.yaml")
+    rule = RULE.replace("'Zorblax {cue_verb}'", "'{zorb_word} {cue_verb}'").replace(
+        "    pattern:", "    requires: [zorb_word]\n    pattern:"
+    )
+    with pytest.raises(RuleLoadError, match="pattern lexicon without triggers"):
+        RuleSet.load([write(tmp_path, rule)])
+
+
 @pytest.mark.parametrize(
     ("lexicon", "message"),
     [
