@@ -276,3 +276,13 @@ def test_long_runs_do_not_make_the_rules_backtrack(sentence):
     start = time.perf_counter()
     RULESET.fire(sentence, exhaustive=True)
     assert time.perf_counter() - start < 1.0
+
+
+def test_a_space_before_a_comma_reads_as_a_comma_and_offsets_still_index_the_text():
+    """Some feeds write "Ruiz , the mayor, said"; the rules see ", " in its place."""
+    sentence = "Dana Ruiz , the mayor of Dayton, said the bridge would close."
+    matches = RULESET.fire(sentence)
+    assert "named.name-cue" in [m.rule.id for m in matches]
+    for match in matches:
+        assert 0 <= match.start <= match.end <= len(sentence)
+    assert RULESET.fire(sentence) == RULESET.fire(sentence, exhaustive=True)
