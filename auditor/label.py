@@ -234,7 +234,7 @@ class Labeller:
         if not matches:
             return
         accepted: list[RuleMatch] = []
-        matches = drop_document_authors(matches)
+        matches = drop_document_authors(matches, statement.text)
         if not any(m.rule.group == "reaction" for m in matches):
             # With a denial or no-comment the statement is what a party did: "the
             # claims, which Ortega denied, …" and "The Post declined to comment"
@@ -573,7 +573,7 @@ def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
     ]
 
 
-def drop_document_authors(matches: list[RuleMatch]) -> list[RuleMatch]:
+def drop_document_authors(matches: list[RuleMatch], text: str) -> list[RuleMatch]:
     """A name inside a document's noun phrase is its author, not a second source.
 
     In "A study by the Pew Research Center found that …" the study is the source
@@ -583,17 +583,26 @@ def drop_document_authors(matches: list[RuleMatch]) -> list[RuleMatch]:
     documents = [m for m in matches if "document" in m.rule.labels and m.groups.get("cue")]
     if not documents:
         return matches
-    return [m for m in matches if not any(is_inside_subject(m, d) for d in documents)]
+    return [m for m in matches if not any(is_inside_subject(m, d, text) for d in documents)]
 
 
-def is_inside_subject(match: RuleMatch, document: RuleMatch) -> bool:
-    """Does a speaker match start inside the document's subject and share its cue?"""
+def is_inside_subject(match: RuleMatch, document: RuleMatch, text: str) -> bool:
+    """Does a speaker match start inside the document's subject and share its cue?
+
+    Not when a relative clause comes between: in "The document seen by the AP
+    is a draft that one official said …" the official is the clause's subject.
+    """
     if match.rule.group != "speaker" or not document.start < match.start < document.end:
         return False
     document_cue = document.groups["cue"].lower()
     if match.start >= document.end - len(document_cue) or match.end < document.end:
         return False  # "The paper, citing officials, said": the officials are cited
+    if RELATIVE_WORD.search(text, document.start, match.start):
+        return False
     return match.groups.get("cue", "").lower().startswith(document_cue)
+
+
+RELATIVE_WORD = re.compile(r"\b(?:that|which|who|whom)\s")
 
 
 # A "which X <cue>" clause that ends, perhaps after a time or place, is an aside:
@@ -684,7 +693,28 @@ def competes(match: RuleMatch, accepted: RuleMatch) -> bool:
     groups = {match.rule.group, accepted.rule.group}
     if "reaction" in groups or not overlaps(match, accepted):
         return False
+    if obtained_by_outlet(accepted, match) or obtained_by_outlet(match, accepted):
+        return False
     return len(groups) == 1 or "hedge" in groups
+
+
+# An outlet that saw or obtained a document is not its author: "Court records
+# seen by the Herald show …" is the records' (document) and the Herald's (outlet).
+OBTAINED_BY = re.compile(
+    r"(?:(?:first|later)\s+)?(?:seen|obtained|reviewed|viewed|discovered|uncovered)\s+by", re.I
+)
+
+
+def obtained_by_outlet(outlet: RuleMatch, document: RuleMatch) -> bool:
+    """Is `outlet` a credit, inside `document`'s subject, for having obtained it?"""
+    cue = normalised_groups(outlet.groups).get("cue", "")
+    return (
+        "outlet" in outlet.rule.labels
+        and "document" in document.rule.labels
+        and document.start <= outlet.start
+        and outlet.end <= document.end
+        and OBTAINED_BY.fullmatch(cue) is not None
+    )
 
 
 def outlet_of(match: RuleMatch) -> str | None:

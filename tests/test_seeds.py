@@ -460,6 +460,25 @@ def test_a_name_inside_a_documents_phrase_is_not_a_second_source(auditor, senten
 @pytest.mark.parametrize(
     ("sentence", "labels"),
     [
+        # a speaker in a relative clause inside the document's phrase is a source
+        (
+            "The memo seen by the council is a draft that one official said was final.",
+            ["anonymous", "document"],
+        ),
+        # an outlet that saw or obtained the document is credited beside it
+        ("Court records seen by the Harbor Ledger show the man was freed.", ["outlet", "document"]),
+        ("The forms, first obtained by Reuters, reveal new details.", ["outlet", "document"]),
+        # an outlet's own report is the outlet's, not a document as well
+        ("A Reuters report found that rents doubled.", ["outlet"]),
+    ],
+)
+def test_a_document_and_who_obtained_it_or_spoke_inside_it(auditor, sentence, labels):
+    assert one_statement(auditor, sentence).labels == labels
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
         ("Some farmers are worried that the crop will fail.", ["anonymous"]),
         ("Ortega was convinced that the crop would fail.", ["named"]),
         ("The Harbor Institute found that the crop failed.", ["named"]),
