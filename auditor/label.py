@@ -12,6 +12,7 @@ continues an attributed statement in the same paragraph (`inherited: true`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .model import REACTION_LABELS, SOURCE_LABELS, Document, Statement
@@ -143,7 +144,7 @@ class Labeller:
         if fired_out is not None:
             fired_out.update(zip((s.index for s in body), fired, strict=True))
         context = Context(
-            own_outlets=self._own_outlets(document, fired),
+            own_outlets=self._own_outlets(document, fired, statements),
             outlet_known=self.knows_its_outlet(document),
         )
         quotes = quote_states(body)
@@ -161,16 +162,60 @@ class Labeller:
         return statements
 
     # -- pass 1 -----------------------------------------------------------
-    def _own_outlets(self, document: Document, fired: list[list[RuleMatch]]) -> list[set[str]]:
-        """The article's own outlet: from metadata, else from own-reporting markers.
+    def _own_outlets(
+        self,
+        document: Document,
+        fired: list[list[RuleMatch]],
+        statements: Iterable[Statement] = (),
+    ) -> list[set[str]]:
+        """The article's own outlet: from metadata, else from own-reporting markers
+        and the byline or dateline ("By Sarah Quint, Harbor Tribune Staff Writer",
+        "KOROVSK (AP) —").
 
         The site of the article's web address counts too ("FOXBusiness.com" in a
         story on foxbusiness.com), next to the name, never instead of it.
         """
         outlet = document.metadata.get("outlet")
         site = site_name(document.metadata.get("url"))
-        own = [outlet_tokens(str(outlet))] if outlet else self._marked_outlets(fired)
+        if outlet:
+            own = [outlet_tokens(str(outlet))]
+        else:
+            own = self._marked_outlets(fired) + [
+                outlet_tokens(name) for name in self.furniture_outlets(statements)
+            ]
         return own + ([{site}] if site else [])
+
+    def furniture_outlets(self, statements: Iterable[Statement]) -> list[str]:
+        """Outlets the article names as its own in its byline or dateline.
+
+        A dateline's parenthesis names the wire or outlet ("WASHINGTON (Reuters) —").
+        A byline names the outlet after the writer's name when a job title follows it
+        ("Harbor Tribune Staff Writer") or when it is an outlet the lexicon knows
+        ("By Li Wei, Associated Press"); "By Li Wei, Ana Ortega" names two writers.
+        """
+        names = []
+        for statement in statements:
+            if statement.kind != "skip":
+                continue
+            if statement.reason == "dateline":
+                found = DATELINE_OUTLET.search(statement.text)
+                if found:
+                    names.append(found.group(1).strip())
+            elif statement.reason == "byline":
+                name = self._byline_outlet(statement.text)
+                if name:
+                    names.append(name)
+        return names
+
+    def _byline_outlet(self, byline: str) -> str | None:
+        parts = re.split(r"\s*[,|]\s*", byline.strip())
+        if len(parts) < 2:
+            return None
+        last = parts[-1]
+        without_title = BYLINE_TITLE.sub("", last).strip()
+        if without_title and without_title != last:
+            return without_title
+        return last if self.is_known_outlet(last) else None
 
     @staticmethod
     def _marked_outlets(fired: list[list[RuleMatch]]) -> list[set[str]]:
@@ -603,6 +648,14 @@ def is_inside_subject(match: RuleMatch, document: RuleMatch, text: str) -> bool:
 
 
 RELATIVE_WORD = re.compile(r"\b(?:that|which|who|whom)\s")
+# "WASHINGTON (Reuters) —": the outlet in a dateline's parenthesis
+DATELINE_OUTLET = re.compile(r"\(([A-Z][^()]{0,38})\)")
+# "… Harbor Tribune Staff Writer": the job title that follows an outlet in a byline
+BYLINE_TITLE = re.compile(
+    r"\s+(?:(?:Staff|Senior|Chief|Political|Investigative|Special|Contributing|Foreign|"
+    r"Business|Sports|Health|Science|Education|Metro|City|Courts?)\s+)*"
+    r"(?:Writers?|Reporters?|Correspondents?|Editors?|Contributors?|Columnists?)\.?$"
+)
 
 
 # A "which X <cue>" clause that ends, perhaps after a time or place, is an aside:

@@ -304,7 +304,7 @@ class ArticleProvenance:
     ) -> ArticleProvenance:
         """`fired`: the labeller's rule matches by statement index, when the caller kept them."""
         body = [s for s in statements if s.is_statement]
-        own_outlet, own_tokens = own_outlet_of(document, body, labeller, fired)
+        own_outlet, own_tokens = own_outlet_of(document, statements, labeller, fired)
 
         def is_own(name: str) -> bool:
             return is_own_outlet(name, own_tokens)
@@ -381,26 +381,30 @@ class ArticleProvenance:
 
 def own_outlet_of(
     document: Document,
-    body: list[Statement],
+    statements: list[Statement],
     labeller: Labeller,
     fired: dict[int, list[RuleMatch]] | None = None,
 ) -> tuple[str | None, list[set[str]]]:
-    """The article's own outlet as the labeller decides it: metadata, else markers."""
+    """The article's own outlet as the labeller decides it: metadata, else markers,
+    else the byline or dateline."""
     metadata = document.metadata.get("outlet")
     if metadata:
         return metadata, labeller._own_outlets(document, [])
     fired = fired or {}
+    body = [s for s in statements if s.is_statement]
     matches_by_statement = [
         found if (found := fired.get(s.index)) is not None else labeller.ruleset.fire(s.text)
         for s in body
     ]
-    own_tokens = labeller._own_outlets(document, matches_by_statement)  # the labeller's decision
+    # the labeller's decision
+    own_tokens = labeller._own_outlets(document, matches_by_statement, statements)
     for matches in matches_by_statement:
         for match in matches:
             name = match.groups.get("outlet")
             if match.rule.outlet_role == "own" and name and is_own_outlet(name, own_tokens):
                 return " ".join(name.split()), own_tokens
-    return None, own_tokens
+    furniture = labeller.furniture_outlets(statements)
+    return (furniture[0] if furniture else None), own_tokens
 
 
 def engine_credits(body: list[Statement], found: list[Credit]) -> list[Credit]:

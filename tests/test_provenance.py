@@ -147,6 +147,32 @@ def test_told_the_own_outlet_is_own_reporting_not_a_credit(auditor):
     assert other["own_reporting"] == []
 
 
+@pytest.mark.parametrize(
+    ("furniture", "own"),
+    [
+        ("By Sarah Quint, Harbor Tribune Staff Writer\n\n", "Harbor Tribune"),
+        ("By Sarah Quint | Harbor Tribune\n\n", None),  # no title, not a known outlet
+        ("By Li Wei, Associated Press\n\n", "Associated Press"),
+        ("By Li Wei, Ana Ortega\n\n", None),  # two writers
+        ("", None),
+    ],
+)
+def test_a_byline_names_the_articles_own_outlet(auditor, furniture, own):
+    text = f"Cranes Fail\n\n{furniture}Two port employees told the Harbor Tribune it shook.\n"
+    audit = auditor.audit(Document("x.txt", text), readability=False)
+    assert audit.provenance["own_outlet"] == own
+    credited = "outlet" in audit.body_statements[0].labels
+    assert credited == (own != "Harbor Tribune")
+
+
+def test_a_datelines_wire_is_the_articles_own_outlet(auditor):
+    text = "Cranes Fail\n\nKOROVSK (AP) — A worker told the AP that the crane shook.\n"
+    audit = auditor.audit(Document("x.txt", text), readability=False)
+    assert audit.provenance["own_outlet"] == "AP"
+    assert audit.body_statements[0].labels == ["anonymous"]
+    assert audit.provenance["credited_outlets"] == []
+
+
 def test_told_the_own_web_site_is_own_reporting_as_the_labeller_decides(auditor):
     text = (
         "Officials weighed the plan.\n\nA spokeswoman told FOXBusiness.com that the plan was dead."
