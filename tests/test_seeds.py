@@ -458,6 +458,27 @@ def test_a_name_inside_a_documents_phrase_is_not_a_second_source(auditor, senten
 
 
 @pytest.mark.parametrize(
+    ("sentence", "source", "cue"),
+    [
+        (
+            "Two people familiar with the inquiry said the attackers had demanded a ransom.",
+            "Two people familiar with the inquiry",
+            "said",
+        ),
+        (
+            "Local officials in Baldwin County said they had asked for water.",
+            "Local officials in Baldwin County",
+            "said",
+        ),
+    ],
+)
+def test_an_unnamed_source_ends_at_its_first_cue(auditor, sentence, source, cue):
+    statement = one_statement(auditor, sentence)
+    assert statement.labels == ["anonymous"]
+    assert (statement.source, statement.cue) == (source, cue)
+
+
+@pytest.mark.parametrize(
     ("sentence", "labels"),
     [
         # a speaker in a relative clause inside the document's phrase is a source
