@@ -604,7 +604,9 @@ def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
 
     In "Cohen promised Gauger work, according to the Journal" the Journal is the
     source and Cohen the subject of what it reported; without the credit,
-    "Cohen promised …" would be Cohen's own statement.
+    "Cohen promised …" would be Cohen's own statement. A speaker who said or
+    wrote the words stays a source beside the credit ("Tusk said …, according
+    to Reuters"), as the spec's "officials … who spoke with The Post" do.
     """
     credits = [m for m in accepted if is_according_to(m)]
     if not credits:
@@ -615,7 +617,13 @@ def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
         if m.rule.group != "speaker"
         or is_according_to(m)
         or any(overlaps(m, credit) for credit in credits)
+        or SPEECH_CUE.fullmatch(normalised_groups(m.groups).get("cue", ""))
     ]
+
+
+# A speaker whose cue is speech itself ("Trump's lawyer said …, according to an
+# ABC News report") gave the words the credited outlet reports: a source too.
+SPEECH_CUE = re.compile(r"(?i)(?:said|says|told|tells|wrote|writes|added|stated)(?:\s+that)?")
 
 
 def drop_document_authors(matches: list[RuleMatch], text: str) -> list[RuleMatch]:

@@ -458,6 +458,21 @@ def test_a_name_inside_a_documents_phrase_is_not_a_second_source(auditor, senten
 
 
 @pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        # what the credited outlet reported someone did is its content ...
+        ("Cohen promised Gauger work, according to the Harbor Ledger.", {"outlet"}),
+        # ... what someone said, reported by the outlet, is theirs and its
+        ("Tusk said the deal was dead, according to Reuters.", {"outlet", "named"}),
+        ("“It is over,” she said, according to The Hill.", {"outlet", "named"}),
+    ],
+)
+def test_an_according_to_credit_and_the_speakers_beside_it(auditor, sentence, labels):
+    text = f"A Headline\n\nOrtega spoke on Monday.\n\n{sentence}"
+    assert set(body_statements(auditor, text)[-1].labels) == labels
+
+
+@pytest.mark.parametrize(
     ("sentence", "source", "cue"),
     [
         (
