@@ -410,6 +410,9 @@ class GoldRow:
     end: int
     labels: frozenset[str]
     part: str
+    # page furniture or a caption the segmenter once passed as a statement:
+    # skipping it is right too
+    furniture: bool = False
 
 
 def parse_row(row: Any, file: Path, line: int) -> GoldRow:
@@ -433,6 +436,12 @@ def parse_row(row: Any, file: Path, line: int) -> GoldRow:
         raise InputError(f"{where}: unknown label(s) {', '.join(unknown)} (use {known})")
     if "unattributed" in labels and len(set(labels)) > 1:
         raise InputError(f"{where}: 'unattributed' cannot be combined with other labels")
+    furniture = row.get("furniture", False)
+    if not isinstance(furniture, bool) or (furniture and labels != ["unattributed"]):
+        raise InputError(
+            f"{where}: 'furniture' must be true or false, and true only with"
+            ' the labels ["unattributed"]'
+        )
     part = row.get("part")
     return GoldRow(
         file=str(file),
@@ -442,6 +451,7 @@ def parse_row(row: Any, file: Path, line: int) -> GoldRow:
         end=end,
         labels=frozenset(labels),
         part=str(part) if part else file.name.split(".")[0],
+        furniture=furniture,
     )
 
 
@@ -575,8 +585,10 @@ def evaluate_labels(
             cache[row.doc] = auditor.statements(documents[row.doc])
         statement = best_statement(row.start, row.end, cache[row.doc])
         predicted = frozenset(statement.labels) if statement is not None else frozenset()
+        if statement is None and row.furniture:
+            predicted = row.labels  # skipped furniture: as right as labelling it
         result.rows += 1
-        result.unmatched += statement is None
+        result.unmatched += statement is None and not row.furniture
         result.exact += predicted == row.labels
         for label in LABELS:
             result.per_label[label].add(label in row.labels, label in predicted)

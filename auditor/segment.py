@@ -30,6 +30,7 @@ DATELINE = re.compile(
 )
 BYLINE = re.compile(r"^(?:By|BY|by)\s+[A-Z][\w.'’\-]+(?:[\s,]+(?:and\s+)?[A-Z][\w.'’\-]+){0,8}\s*$")
 MARKDOWN_HEADING = re.compile(r"^#{1,6}\s")
+FURNITURE_MAX = 800  # longest paragraph tried against the furniture lines
 HTML_COMMENT = re.compile(r"^<!--.*-->$", re.DOTALL)
 TERMINAL = ".!?:;…\"”’')"
 SENTENCE_PUNCTUATION = ".!?:;…"
@@ -160,7 +161,8 @@ def skip_reason(body: str, lex: SegmentLexicons, first: bool) -> str | None:
     if body.startswith("<!--") and HTML_COMMENT.match(body):
         return "comment"
     short = len(body) <= 160
-    if short and lex.furniture.fullmatch(body):
+    # gallery captions and video-player blocks run long ("Hide Caption 3 of 24 …")
+    if len(body) <= FURNITURE_MAX and lex.furniture.fullmatch(body):
         return "furniture"
     if MARKDOWN_HEADING.match(body):
         return "heading"

@@ -291,6 +291,30 @@ def test_evaluate_labels_scores_each_gold_row_against_its_best_statement():
     assert unmatched["engine_start"] is None and unmatched["text"] == "Rain fell."
 
 
+def test_skipped_furniture_rows_count_as_right_and_labelled_ones_are_scored():
+    statements = [statement(0, 26, ["named"]), statement(27, 42, ["named"])]
+    rows = [
+        GoldRow("gold.jsonl", 1, "doc", 27, 42, frozenset({"unattributed"}), "p", True),
+        GoldRow("gold.jsonl", 2, "doc", 60, 70, frozenset({"unattributed"}), "p", True),
+    ]
+    documents = {"doc": Document(name="doc", text=TEXT)}
+    result = evaluate_labels(rows, documents, StubAuditor(statements), "p")
+    # the first is passed as a statement and labelled wrongly; the second is skipped
+    assert (result.rows, result.exact, result.unmatched) == (2, 1, 0)
+    unattributed = result.per_label["unattributed"]
+    assert (unattributed.tp, unattributed.fn) == (1, 1)
+
+
+def test_furniture_rows_must_be_unattributed(tmp_path):
+    assert parse_row(
+        row(labels=["unattributed"], furniture=True), tmp_path / "g.jsonl", 1
+    ).furniture
+    with pytest.raises(InputError, match="'furniture' must be true or false"):
+        parse_row(row(furniture=True), tmp_path / "g.jsonl", 1)
+    with pytest.raises(InputError, match="'furniture' must be true or false"):
+        parse_row(row(labels=["unattributed"], furniture="yes"), tmp_path / "g.jsonl", 1)
+
+
 def write_news(directory: Path, name: str, records: list[dict]) -> None:
     with gzip.open(directory / f"{name}.jsonl.gz", "wt", encoding="utf-8") as handle:
         for record in records:

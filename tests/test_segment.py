@@ -262,6 +262,26 @@ def test_agency_credit_lines_are_furniture_but_reporting_by_in_a_sentence_is_not
     ]
 
 
+def test_video_players_gallery_captions_and_more_links_are_furniture():
+    player = (
+        "JUST WATCHED Council votes on the bridge Replay More Videos ... "
+        "MUST WATCH Council votes on the bridge 02:39"
+    )
+    caption = "Hide Caption 3 of 24 Photos: The bridge over the years " + "A crowd waits. " * 30
+    text = body(
+        f"The plan was dead.\n\n{player}\n\n{caption}\n\n"
+        "More:Why the bridge closed early\n\n"
+        "More than 40 people were hurt."
+    )
+    assert [(kind, reason) for kind, reason, _ in parts(text)][1:] == [
+        ("statement", None),
+        ("skip", "furniture"),
+        ("skip", "furniture"),
+        ("skip", "furniture"),
+        ("statement", None),
+    ]
+
+
 def test_a_headline_ending_on_a_quoted_title_is_a_headline():
     text = "Star sues studio over release of 'Night Orchard'\n\nThe suit was filed on Monday."
     assert parts(text)[0][:2] == ("skip", "headline")
