@@ -622,8 +622,11 @@ def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
 
 
 # A speaker whose cue is speech itself ("Trump's lawyer said …, according to an
-# ABC News report") gave the words the credited outlet reports: a source too.
-SPEECH_CUE = re.compile(r"(?i)(?:said|says|told|tells|wrote|writes|added|stated)(?:\s+that)?")
+# ABC News report"), or whom the credit cites ("… citing Turkish officials"),
+# gave the words the credited outlet reports: a source too.
+SPEECH_CUE = re.compile(
+    r"(?i)(?:said|says|told|tells|wrote|writes|added|stated|citing|cited)(?:\s+that)?"
+)
 
 
 def drop_document_authors(matches: list[RuleMatch], text: str) -> list[RuleMatch]:
