@@ -645,8 +645,8 @@ def drop_document_authors(matches: list[RuleMatch], text: str) -> list[RuleMatch
 def is_inside_subject(match: RuleMatch, document: RuleMatch, text: str) -> bool:
     """Does a speaker match start inside the document's subject and share its cue?
 
-    Not when a relative clause comes between: in "The document seen by the AP
-    is a draft that one official said …" the official is the clause's subject.
+    Not when a relative clause comes between: in "The memo seen by the council
+    is a draft that one aide said …" the aide is the clause's subject.
     """
     if match.rule.group != "speaker" or not document.start < match.start < document.end:
         return False
