@@ -297,7 +297,7 @@ class Labeller:
             if any(competes(match, other) for other in accepted):
                 continue
             accepted.append(match)
-        accepted = drop_quoted_sources(drop_content_speakers(accepted), quoted)
+        accepted = drop_unless_sourced(drop_quoted_sources(drop_content_speakers(accepted), quoted))
         labels: list[str] = []
         sources = [m for m in accepted if m.rule.group in ("speaker", "medium")]
         speaker = next((m for m in sources if m.rule.group == "speaker"), None)
@@ -627,6 +627,16 @@ def drop_content_speakers(accepted: list[RuleMatch]) -> list[RuleMatch]:
 SPEECH_CUE = re.compile(
     r"(?i)(?:said|says|told|tells|wrote|writes|added|stated|citing|cited)(?:\s+that)?"
 )
+
+
+def drop_unless_sourced(accepted: list[RuleMatch]) -> list[RuleMatch]:
+    """Drop `unless_sourced` matches when another accepted rule gives a source."""
+    if not any(m.rule.unless_sourced for m in accepted):
+        return accepted
+    sourced = any(
+        m.rule.group in ("speaker", "medium") and not m.rule.unless_sourced for m in accepted
+    )
+    return [m for m in accepted if not (sourced and m.rule.unless_sourced)]
 
 
 def drop_document_authors(matches: list[RuleMatch], text: str) -> list[RuleMatch]:

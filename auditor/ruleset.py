@@ -52,6 +52,7 @@ RULE_KEYS = {
     "anchor",
     "skip_in_quotes",
     "source_named_in_article",
+    "unless_sourced",
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive", "triggers"}
 OUTLET_ROLES = {"credited", "own", "either"}
@@ -151,6 +152,10 @@ class Rule:
     # word of a longer name somewhere in the article: "Sanders: …" is a speaker
     # where "Bernie Sanders" appears, "Photos: …" is not.
     source_named_in_article: bool = False
+    # The labeller keeps this match only when no other rule gives the statement a
+    # source: "Under the plan, taxes would fall" is the plan's content, but in
+    # "Under his plan, taxes would fall, Romney said" it is what Romney said.
+    unless_sourced: bool = False
     case_insensitive: bool = False
     regex: re.Pattern[str] | None = None
     expanded: str = ""
@@ -304,7 +309,7 @@ class RuleSet:
             prefilter = f"{rule.requires}|{sorted(rule.triggers)}|{rule.contains}|{rule.anchor}"
             meaning = (
                 f"{rule.case_insensitive}|{rule.outlet_role}|{rule.skip_in_quotes}"
-                f"|{rule.source_named_in_article}"
+                f"|{rule.source_named_in_article}|{rule.unless_sourced}"
             )
             digest.update(
                 f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}|{prefilter}|{meaning}\n".encode()
@@ -832,6 +837,9 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     source_named_in_article = item.get("source_named_in_article", False)
     if not isinstance(source_named_in_article, bool):
         raise RuleLoadError(f"{where}: 'source_named_in_article' must be true or false")
+    unless_sourced = item.get("unless_sourced", False)
+    if not isinstance(unless_sourced, bool):
+        raise RuleLoadError(f"{where}: 'unless_sourced' must be true or false")
     flags = item.get("flags", [])
     if flags not in ([], ["ignorecase"]):
         raise RuleLoadError(f"{where}: 'flags' may only be [ignorecase]")
@@ -864,6 +872,7 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         anchor=anchor,
         skip_in_quotes=skip_in_quotes,
         source_named_in_article=source_named_in_article,
+        unless_sourced=unless_sourced,
         case_insensitive=bool(flags),
         regex=regex,
         expanded=expanded,

@@ -97,6 +97,10 @@ def test_same_id_overrides_a_built_in(tmp_path):
             RULE.replace("description: test", "description: test\n    source_named_in_article: 1"),
             "'source_named_in_article' must be true or false",
         ),
+        (
+            RULE.replace("description: test", "description: test\n    unless_sourced: maybe"),
+            "'unless_sourced' must be true or false",
+        ),
         ("", "file is empty"),
         ("just: text\n", "expected a 'rules' list or a 'lexicon' name"),
         ("lexicon: Bad-Name\nentries: [a]\n", "lower_snake_case"),

@@ -494,6 +494,40 @@ def test_an_unnamed_source_ends_at_its_first_cue(auditor, sentence, source, cue)
 
 
 @pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        (
+            "The inquiry has widened, according to two people with direct knowledge of the case.",
+            "two people with direct knowledge of the case",
+        ),
+        (
+            "The mill will close, citing three people close to the owners.",
+            "three people close to the owners",
+        ),
+        (
+            "The deal is off, according to a person familiar with the talks who was not named.",
+            "a person familiar with the talks",
+        ),
+    ],
+)
+def test_an_unnamed_source_with_nothing_after_it_runs_to_its_phrase_end(auditor, sentence, source):
+    assert one_statement(auditor, sentence).source == source
+
+
+@pytest.mark.parametrize(
+    ("sentence", "labels"),
+    [
+        ("Under the plan, schools would reopen in May.", ["document"]),
+        # what a plan provides, reported by someone, is theirs
+        ("Under his plan, taxes would fall by a fifth, Ortega said.", ["named"]),
+        ("Under the proposed terms, the mill would close, the Harbor Ledger reported.", ["outlet"]),
+    ],
+)
+def test_what_a_plan_provides_is_the_documents_unless_someone_reports_it(auditor, sentence, labels):
+    assert one_statement(auditor, sentence).labels == labels
+
+
+@pytest.mark.parametrize(
     ("sentence", "labels"),
     [
         # a speaker in a relative clause inside the document's phrase is a source
