@@ -579,11 +579,16 @@ def antecedent_labels(last: Statement | None, same_occasion: bool = False) -> li
     On the same occasion ("She added" right after "Ortega told CNN …") the
     outlet comes along too. "It" after an outlet's report does not take the
     outlet: it is as often the company or ministry the report was about ("…,
-    Reuters reported. It said in a statement …").
+    Reuters reported. It said in a statement …"). A document comes along when
+    it was the whole source ("The audit found … It also said …") or on the same
+    occasion; otherwise after "In a letter, Ortega said …", "She denied …" is
+    Ortega speaking.
     """
     if last is None:
         return ["named"]
-    kept = ("named", "anonymous", "document") + (("outlet",) if same_occasion else ())
+    person = [label for label in last.labels if label in ("named", "anonymous")]
+    kept = ("named", "anonymous") if person else ("document",)
+    kept += ("outlet", "document") if same_occasion else ()
     labels = [label for label in last.labels if label in kept]
     return labels or ["named"]
 
