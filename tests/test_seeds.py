@@ -658,3 +658,19 @@ def test_a_relative_clause_of_speech_that_ends_the_sentence_is_attribution(
 )
 def test_a_subject_after_an_opening_phrase_without_a_comma_is_found(auditor, sentence):
     assert one_statement(auditor, sentence).labels == ["named"]
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        # a pronoun for a person takes the person, not the letter they wrote in
+        (
+            "In a letter posted online, Ortega said she would resign. She denied taking the money.",
+            ["named", "denial"],
+        ),
+        # ... while a pronoun for a document stays the document
+        ("The audit found waste at the mill. It also said the board was weak.", ["document"]),
+    ],
+)
+def test_a_pronoun_takes_what_it_refers_to(auditor, text, labels):
+    assert body_statements(auditor, f"A Headline\n\n{text}")[-1].labels == labels
