@@ -724,9 +724,15 @@ def names_an_outlet(match: RuleMatch, outlets: set[str]) -> bool:
     or cut to the end of its name ("York Times" for "The New York Times")?"""
     source = name_key(normalised_groups(match.groups).get("source", ""))
     return any(
-        source == outlet or source.endswith(" " + outlet) or outlet.endswith(" " + source)
+        source == outlet
+        or (source.endswith(" " + outlet) and not PREPOSITION.search(source[: -len(outlet)]))
+        or outlet.endswith(" " + source)
         for outlet in outlets
     )
+
+
+# "economists polled by the Journal": the outlet ends a qualifier, not a role
+PREPOSITION = re.compile(r"\b(?:by|of|with|to|for|from|at|in|on)\s")
 
 
 def name_key(name: str) -> str:

@@ -444,9 +444,9 @@ def test_a_crowd_inside_a_running_quote_is_what_the_speaker_said(auditor):
         ("A study by the Harbor Institute found that the crop failed.", ["document"], "A study"),
         ("Data from the Ohio Survey and Harbor Council showed it failed.", ["document"], "Data"),
         ("Studies have found that the crop failed.", ["document"], "Studies"),
-        # the officials are what the paper cites, not the paper's authors
+        # the officials are what the report cites, not the report's authors
         (
-            "The paper, citing two farm officials, said the crop failed.",
+            "The report, citing two farm officials, said the crop failed.",
             ["anonymous", "document"],
             "two farm officials",
         ),
