@@ -126,6 +126,8 @@ class Labeller:
         self._hedge_ids = {rule.id for rule in ruleset.rules if "hedge" in rule.labels}
         title = ruleset.lexicons["title"].regex
         self._known_outlet = re.compile(ruleset.lexicons["outlet"].regex)
+        self._newspaper_word = re.compile(ruleset.lexicons["newspaper_word"].regex)
+        self._broadcast_show = re.compile(ruleset.lexicons["broadcast_show"].regex)
         self._role_split = re.compile(rf"^(?P<role>.*\b{title}\.?)\s+(?P<speaker>[A-ZÀ-ÖØ-Þ].*)$")
 
     def label(
@@ -141,12 +143,19 @@ class Labeller:
         """
         body = [s for s in statements if s.kind == "statement"]
         fired = [self.ruleset.fire(s.text) for s in body]
+        own_outlets = self._own_outlets(document, fired, statements)
+        learned = self.article_outlets(fired, own_outlets)
+        if learned:  # statements that credit no outlet yet are read again
+            fired = [
+                self.ruleset.fire_with_outlets(s.text, names)
+                if (names := [name for name in learned if name in s.text])
+                and not any("outlet" in m.rule.labels for m in matches)
+                else matches
+                for s, matches in zip(body, fired, strict=True)
+            ]
         if fired_out is not None:
             fired_out.update(zip((s.index for s in body), fired, strict=True))
-        context = Context(
-            own_outlets=self._own_outlets(document, fired, statements),
-            outlet_known=self.knows_its_outlet(document),
-        )
+        context = Context(own_outlets=own_outlets, outlet_known=self.knows_its_outlet(document))
         quotes = quote_states(body)
         for statement, matches, quote in zip(body, fired, quotes, strict=True):
             # a statement wholly inside a running quote has no marks of its own
@@ -235,6 +244,38 @@ class Labeller:
                     if not any(tokens <= c or c <= tokens for c in credited):
                         own.append(tokens)
         return own
+
+    def article_outlets(
+        self, fired: list[list[RuleMatch]], own_outlets: list[set[str]]
+    ) -> list[str]:
+        """Names the article credits as another outlet that {outlet} does not know.
+
+        A rule credits them by their construction ("Northgate Daily first reported",
+        "the sports site Trackside said"); the article's other mentions of the name
+        are then read as that outlet ("… told Northgate Daily"). Only names in
+        title case: not "state media" or "CNN affiliate WJLA", whose words other
+        rules read; not a programme ("Meet the Press", "Hannity"), which may be a
+        person too; not a lone newspaper word ("the Ledger"), which
+        {newspaper_name} reads after "the".
+        """
+        names = set()
+        for matches in fired:
+            for match in matches:
+                name = outlet_of(match) if "outlet" in match.rule.labels else None
+                if not name:
+                    continue
+                if self.is_known_outlet(name):
+                    continue
+                name = LEADING_THE.sub("", name)
+                if (
+                    TITLE_CASE_NAME.fullmatch(name)
+                    and not self.is_known_outlet(name)
+                    and not self._newspaper_word.fullmatch(name)
+                    and not self._broadcast_show.search(name)
+                    and not is_own_outlet(name, own_outlets)
+                ):
+                    names.add(name)
+        return sorted(names)
 
     def _is_own(self, name: str, context: Context) -> bool:
         return is_own_outlet(name, context.own_outlets)
@@ -674,6 +715,9 @@ def is_inside_subject(match: RuleMatch, document: RuleMatch, text: str) -> bool:
 
 
 RELATIVE_WORD = re.compile(r"\b(?:that|which|who|whom)\s")
+LEADING_THE = re.compile(r"^[Tt]he\s+")
+# "Northgate Daily", "Channel Seven", "Radio Tessa 24": capitalised words or numbers
+TITLE_CASE_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w’'.&\-]*(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w’'.&\-]*|\d+))*")
 # "WASHINGTON (Reuters) —": the outlet in a dateline's parenthesis
 DATELINE_OUTLET = re.compile(r"\(([A-Z][^()]{0,38})\)")
 # "… Harbor Tribune Staff Writer": the job title that follows an outlet in a byline

@@ -290,3 +290,12 @@ def test_a_space_before_a_comma_reads_as_a_comma_and_offsets_still_index_the_tex
     for match in matches:
         assert 0 <= match.start <= match.end <= len(sentence)
     assert RULESET.fire(sentence) == RULESET.fire(sentence, exhaustive=True)
+
+
+def test_fire_with_outlets_reads_a_name_as_an_outlet_and_keeps_the_text():
+    sentence = "Two aides told Blue Kestrel she had quit."
+    assert "outlet.told" not in RULESET.fired_ids(sentence)
+    matches = RULESET.fire_with_outlets(sentence, ["Blue Kestrel"])
+    told = next(m for m in matches if m.rule.id == "outlet.told")
+    assert told.groups["outlet"] == "Blue Kestrel"
+    assert sentence[told.start : told.end].endswith("Blue Kestrel")

@@ -674,3 +674,25 @@ def test_a_subject_after_an_opening_phrase_without_a_comma_is_found(auditor, sen
 )
 def test_a_pronoun_takes_what_it_refers_to(auditor, text, labels):
     assert body_statements(auditor, f"A Headline\n\n{text}")[-1].labels == labels
+
+
+def test_an_outlet_the_article_credits_is_an_outlet_wherever_it_is_credited(auditor):
+    text = (
+        "A Headline\n\nNorthgate Daily first reported the resignation on Monday. "
+        "Two aides told Northgate Daily that she had quit. "
+        "She quit, according to Northgate Daily."
+    )
+    labels = [s.labels for s in body_statements(auditor, text)]
+    assert labels == [["outlet"], ["outlet", "anonymous"], ["outlet"]]
+
+
+def test_the_articles_own_outlet_is_not_learned_as_another(auditor):
+    from auditor.model import Document
+
+    text = (
+        "A Headline\n\nNorthgate Daily first reported the resignation on Monday. "
+        "Two aides told Northgate Daily that she had quit."
+    )
+    document = Document("x.md", text, metadata={"outlet": "Northgate Daily"})
+    statements = [s for s in auditor.statements(document) if s.kind == "statement"]
+    assert [s.labels for s in statements] == [["unattributed"], ["anonymous"]]
