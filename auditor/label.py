@@ -55,6 +55,16 @@ STRAIGHT_QUOTES = ('"', "''")  # '' is how some archives (NYT) write a double qu
 QUOTE_MARK = re.compile(r"''|[“”\"]")
 QUOTE_STARTS = ("“", '"', "''")
 WORD_CHAR = re.compile(r"\w")
+# British quotation marks, read only in a paragraph with no double quotes (see
+# `single_quoted_paragraphs`): an opening ‘ or a ' before a word at a word start,
+# a closing ’ or ' after a word or punctuation and before a space, punctuation or
+# the end ("the players’ union" inside such a quote ends it early).
+SINGLE_QUOTE_MARK = re.compile(
+    r"‘|(?:^|(?<=[\s(—–]))'(?=\w)|(?<=[\w.,!?;:])[’'](?=[\s.,;:!?)—–]|$)"
+)
+SINGLE_QUOTE_STARTS = ("‘", "'")
+CLOSES_SINGLE = re.compile(r"[.,!?][’']")
+OPENS_WITH_SINGLE_QUOTE = re.compile(r"(?:^|[:,]\s+)[‘'](?=[A-Z0-9])")
 LEADING_DETERMINER = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 NAME_RUN = re.compile(
     r"[A-ZÀ-ÖØ-Þ][\w'’.&\-]*(?:\s+(?:of|de|al|for|and\s+)?\s*[A-ZÀ-ÖØ-Þ][\w'’.&\-]*)*"
@@ -973,6 +983,38 @@ def site_name(url: object) -> str | None:
     return names[-1] if names and len(names[-1]) > 2 else None
 
 
+def single_quoted_paragraphs(body: list[Statement]) -> set[int]:
+    """Paragraphs quoted with single marks: no double quote, a statement that
+    opens a quote with ‘ or ' before a capital or a digit, at its start or after
+    a colon or comma ("Ortega said: 'We will stay.'"), and one that closes a
+    quote after punctuation."""
+    opening = {s.paragraph for s in body if OPENS_WITH_SINGLE_QUOTE.search(s.text)}
+    if not opening:
+        return set()
+    doubled = {s.paragraph for s in body if s.paragraph in opening and QUOTE_MARK.search(s.text)}
+    # punctuation before a closing mark, as British quotes put it (",’ he said"):
+    # a single-quoted subheading ("‘A very scary time’") has none
+    closed = {s.paragraph for s in body if s.paragraph in opening and CLOSES_SINGLE.search(s.text)}
+    return (opening & closed) - doubled - title_case_lines(body, opening)
+
+
+def title_case_lines(body: list[Statement], paragraphs: set[int]) -> set[int]:
+    """Paragraphs of one statement in title case: a quoted subheading ("'All Bets Are Off.'")."""
+    counts: dict[int, int] = {}
+    for statement in body:
+        counts[statement.paragraph] = counts.get(statement.paragraph, 0) + 1
+    return {
+        s.paragraph
+        for s in body
+        if s.paragraph in paragraphs and counts[s.paragraph] == 1 and is_title_case(s.text)
+    }
+
+
+def is_title_case(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w’']*", text)
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
+
 NO_QUOTE = QuoteState()  # shared: a statement with no quote marks, outside any quote
 INSIDE_QUOTE = QuoteState(starts_inside=True, ends_inside=True, all_quote=True)
 
@@ -981,7 +1023,10 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
     """For each statement: its quoted text and whether a quote is open at its edges.
 
     Quote state runs on across the statements of a paragraph and resets at a new one.
+    A paragraph with no double quotes that opens a statement with a single one
+    is quoted the British way ("‘We will stay,’ he said. ‘No one is leaving.’").
     """
+    single_quoted = single_quoted_paragraphs(body)
     states: list[QuoteState] = []
     open_quote = False
     paragraph = None
@@ -989,18 +1034,22 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
         if statement.paragraph != paragraph:
             open_quote, paragraph = False, statement.paragraph
         text = statement.text
-        if '"' not in text and "“" not in text and "”" not in text and "''" not in text:
+        single = statement.paragraph in single_quoted
+        marks, starts = (
+            (SINGLE_QUOTE_MARK, SINGLE_QUOTE_STARTS) if single else (QUOTE_MARK, QUOTE_STARTS)
+        )
+        if not marks.search(text):
             states.append(INSIDE_QUOTE if open_quote else NO_QUOTE)
             continue
         state = QuoteState(starts_inside=open_quote)
-        state.opens_with_quote = text.startswith(QUOTE_STARTS) or (
+        state.opens_with_quote = text.startswith(starts) or (
             not open_quote and text.startswith(CLOSE_QUOTES)
         )
         pieces: list[str] = []
         outside: list[str] = []
         spans: list[tuple[int, int]] = []
         position = 0
-        for mark in QUOTE_MARK.finditer(text):
+        for mark in marks.finditer(text):
             char, at = mark.group(0), mark.start()
             if char == '"' and at > 0 and text[at - 1].isdigit():
                 continue  # an inch mark ('a 55" screen'), not a quote
@@ -1008,7 +1057,9 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
             # comments are often typed ”Text.” ― Name)
             opening = (
                 char == OPEN_QUOTES
+                or char == "‘"
                 or (char in STRAIGHT_QUOTES and not open_quote)
+                or (char == "'" and (at == 0 or not text[at - 1].isalnum()))
                 or (at == 0 and not open_quote)
             )
             (pieces if open_quote else outside).append(text[position:at])

@@ -696,3 +696,28 @@ def test_the_articles_own_outlet_is_not_learned_as_another(auditor):
     document = Document("x.md", text, metadata={"outlet": "Northgate Daily"})
     statements = [s for s in auditor.statements(document) if s.kind == "statement"]
     assert [s.labels for s in statements] == [["unattributed"], ["anonymous"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        # British quotation marks carry the speaker into the next sentence ...
+        (
+            "‘People used to walk everywhere,’ he said. ‘Now they just drive instead.’",
+            [["named"], ["named"]],
+        ),
+        ("Ruiz said: 'We will fight this. It is not over.'", [["named"], ["named"]]),
+        # ... a scare quote opens no running quote ...
+        (
+            "He called the plan 'a gamble' on Monday. The vote is in May.",
+            [["named"], ["unattributed"]],
+        ),
+        # ... and a quoted subheading after a quote is not its continuation
+        (
+            "'We will win,' Ruiz said.\n\n'All Bets Are Off.'",
+            [["named"], ["unattributed"]],
+        ),
+    ],
+)
+def test_single_quotation_marks(auditor, text, labels):
+    assert [s.labels for s in body_statements(auditor, f"A Headline\n\n{text}")] == labels
