@@ -79,7 +79,8 @@ TRAILING_PLACE_OR_TIME = re.compile(
 POSSESSIVE_END = re.compile(r"['’]s?$")
 BACKGROUND_START = re.compile(
     r"^(?:Meanwhile|Separately|In\s+\d{4}|Last\s+(?:year|month|week)|Earlier|Previously|"
-    r"Since|The\s+(?:move|decision)\s+(?:comes|came))\b"
+    r"Previous|Prior|Historically|Since|The\s+(?:move|decision)\s+(?:comes|came))\b"
+    r"|\bsince\s+(?:independence|its\s+founding)\b"
 )
 ALSO = re.compile(r"\balso\b")
 SPEAKER_TURN_RULES = frozenset({"named.speaker-colon", "inherit.speaker-turn"})
@@ -518,7 +519,7 @@ def carries_forward(previous: Statement, statement: Statement) -> bool:
         return False  # a refusal or a denial is its own party's, not the earlier source's
     if not (previous.cue or "").lower().startswith("according"):
         return False
-    return not (BACKGROUND_START.match(statement.text) or ALSO.search(statement.text))
+    return not (BACKGROUND_START.search(statement.text) or ALSO.search(statement.text))
 
 
 def inherit(statement: Statement, origin: Statement, rule_id: str) -> None:
