@@ -1039,7 +1039,11 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
         marks, starts = (
             (SINGLE_QUOTE_MARK, SINGLE_QUOTE_STARTS) if single else (QUOTE_MARK, QUOTE_STARTS)
         )
-        if not marks.search(text):
+        if single:
+            has_marks = marks.search(text) is not None
+        else:
+            has_marks = '"' in text or "“" in text or "”" in text or "''" in text
+        if not has_marks:
             states.append(INSIDE_QUOTE if open_quote else NO_QUOTE)
             continue
         state = QuoteState(starts_inside=open_quote)

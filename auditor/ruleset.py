@@ -194,12 +194,12 @@ class RuleMatch:
     start: int
     end: int
     groups: dict[str, str]
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    spans: dict[str, tuple[int, int]] | None = None  # with `fire(..., spans=True)`
 
 
 def original_groups(match: RuleMatch, text: str) -> dict[str, str]:
     """A match's captures read from `text` (the same length as the text it matched)."""
-    return {name: text[start:end] for name, (start, end) in match.spans.items()}
+    return {name: text[start:end] for name, (start, end) in (match.spans or {}).items()}
 
 
 class RuleSet:
@@ -331,12 +331,17 @@ class RuleSet:
 
     # -- matching ----------------------------------------------------------
     def fire(
-        self, text: str, words: Iterable[str] | None = None, exhaustive: bool = False
+        self,
+        text: str,
+        words: Iterable[str] | None = None,
+        exhaustive: bool = False,
+        spans: bool = False,
     ) -> list[RuleMatch]:
         """Every rule that matches `text`, highest priority first.
 
         `exhaustive=True` tries every rule, skipping the prefilter: the result must
         be the same (a prefilter only saves time); the tests check that it is.
+        `spans=True` keeps where each group matched (`RuleMatch.spans`).
         """
         if " ," in text:
             # "Ruiz , the mayor, said": some feeds put a space before commas. Read
@@ -363,8 +368,8 @@ class RuleSet:
                 found = rule.regex.search(text)  # type: ignore[union-attr]
             if found:
                 groups = {k: v for k, v in found.groupdict().items() if v}
-                spans = {k: found.span(k) for k in groups}
-                matches.append(RuleMatch(rule, found.start(), found.end(), groups, spans))
+                where = {k: found.span(k) for k in groups} if spans else None
+                matches.append(RuleMatch(rule, found.start(), found.end(), groups, where))
         return matches
 
     def fire_with_outlets(self, text: str, outlets: Iterable[str]) -> list[RuleMatch]:
@@ -381,7 +386,7 @@ class RuleSet:
         words = [*WORD.findall(text), ARTICLE_OUTLET_MARK]
         return [
             RuleMatch(m.rule, m.start, m.end, original_groups(m, text))
-            for m in self.fire(masked, words)
+            for m in self.fire(masked, words, spans=True)
         ]
 
     # Word combinations seen are remembered, up to a bound (memory stays flat on
