@@ -497,16 +497,16 @@ def test_an_unnamed_source_ends_at_its_first_cue(auditor, sentence, source, cue)
     ("sentence", "source"),
     [
         (
-            "The inquiry has widened, according to two people with direct knowledge of the case.",
-            "two people with direct knowledge of the case",
+            "The inquiry has widened, according to two insiders with direct knowledge of the case.",
+            "two insiders with direct knowledge of the case",
         ),
         (
             "The mill will close, citing three people close to the owners.",
             "three people close to the owners",
         ),
         (
-            "The deal is off, according to a person familiar with the talks who was not named.",
-            "a person familiar with the talks",
+            "The deal is off, according to a person familiar with the bid who was not named.",
+            "a person familiar with the bid",
         ),
     ],
 )
