@@ -277,7 +277,7 @@ class Labeller:
                     continue
                 if self.is_known_outlet(name):
                     continue
-                name = LEADING_THE.sub("", name)
+                name = LEADING_THE.sub("", described_name(name))
                 if (
                     TITLE_CASE_NAME.fullmatch(name)
                     and not self.is_known_outlet(name)
@@ -727,6 +727,13 @@ def is_inside_subject(match: RuleMatch, document: RuleMatch, text: str) -> bool:
 
 RELATIVE_WORD = re.compile(r"\b(?:that|which|who|whom)\s")
 LEADING_THE = re.compile(r"^[Tt]he\s+")
+# "the Belvarian news site Kettle": the name after the kind of news outlet. Only
+# after "the": in "told a newspaper the US would …" no name follows the kind.
+DESCRIBED_NAME = re.compile(
+    r"^[Tt]he\s+(?:[\w’'\-]+\s+){0,3}?(?:news\s+(?:agency|site|website|outlet)|newspaper|daily|"
+    r"weekly|tabloid|magazine|broadcaster|(?:radio|TV|television)\s+(?:station|channel)|"
+    r"wire\s+service)\s+([A-ZÀ-ÖØ-Þ][\w’'.&\-]*(?:\s+[A-ZÀ-ÖØ-Þ][\w’'.&\-]*){0,3})$"
+)
 # "Northgate Daily", "Channel Seven", "Radio Tessa 24": capitalised words or numbers
 TITLE_CASE_NAME = re.compile(r"[A-ZÀ-ÖØ-Þ][\w’'.&\-]*(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w’'.&\-]*|\d+))*")
 # "WASHINGTON (Reuters) —": the outlet in a dateline's parenthesis
@@ -855,6 +862,13 @@ def obtained_by_outlet(outlet: RuleMatch, document: RuleMatch) -> bool:
         and outlet.end <= document.end
         and OBTAINED_BY.fullmatch(cue) is not None
     )
+
+
+def described_name(name: str) -> str:
+    """The outlet's own name in a description of it ("the Belvarian news site Kettle"
+    -> "Kettle"), so that the article's later "Kettle reported" is read as that outlet."""
+    found = DESCRIBED_NAME.search(name)
+    return found.group(1) if found else name
 
 
 def outlet_of(match: RuleMatch) -> str | None:
