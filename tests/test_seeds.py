@@ -686,6 +686,27 @@ def test_an_outlet_the_article_credits_is_an_outlet_wherever_it_is_credited(audi
     assert labels == [["outlet"], ["outlet", "anonymous"], ["outlet"]]
 
 
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        # an outlet introduced by a description is learned by its name ...
+        (
+            "The breach was first reported by the Belvarian news site Kettle. "
+            "Kettle reported that the hackers also read the minister's email.",
+            [["outlet"], ["outlet"]],
+        ),
+        # ... but "a newspaper" followed by a clause names no outlet
+        (
+            "Mr Ruiz told a newspaper the US would not sign. "
+            "US envoy Dana Moss said the talks would go on.",
+            [["outlet", "named"], ["named"]],
+        ),
+    ],
+)
+def test_an_outlet_described_by_its_kind_is_learned_by_its_name(auditor, text, labels):
+    assert [s.labels for s in body_statements(auditor, f"A Headline\n\n{text}")] == labels
+
+
 def test_the_articles_own_outlet_is_not_learned_as_another(auditor):
     from auditor.model import Document
 
