@@ -12,6 +12,7 @@ continues an attributed statement in the same paragraph (`inherited: true`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -1015,9 +1016,7 @@ def single_quoted_paragraphs(body: list[Statement]) -> set[int]:
 
 def title_case_lines(body: list[Statement], paragraphs: set[int]) -> set[int]:
     """Paragraphs of one statement in title case: a quoted subheading ("'All Bets Are Off.'")."""
-    counts: dict[int, int] = {}
-    for statement in body:
-        counts[statement.paragraph] = counts.get(statement.paragraph, 0) + 1
+    counts = Counter(statement.paragraph for statement in body)
     return {
         s.paragraph
         for s in body
@@ -1049,13 +1048,11 @@ def quote_states(body: list[Statement]) -> list[QuoteState]:
         if statement.paragraph != paragraph:
             open_quote, paragraph = False, statement.paragraph
         text = statement.text
-        single = statement.paragraph in single_quoted
-        marks, starts = (
-            (SINGLE_QUOTE_MARK, SINGLE_QUOTE_STARTS) if single else (QUOTE_MARK, QUOTE_STARTS)
-        )
-        if single:
+        if statement.paragraph in single_quoted:
+            marks, starts = SINGLE_QUOTE_MARK, SINGLE_QUOTE_STARTS
             has_marks = marks.search(text) is not None
-        else:
+        else:  # the plain `in` tests are QUOTE_MARK.search, faster on this hot path
+            marks, starts = QUOTE_MARK, QUOTE_STARTS
             has_marks = '"' in text or "“" in text or "”" in text or "''" in text
         if not has_marks:
             states.append(INSIDE_QUOTE if open_quote else NO_QUOTE)
