@@ -156,7 +156,7 @@ class Labeller:
         body = [s for s in statements if s.kind == "statement"]
         fired = [self.ruleset.fire(s.text) for s in body]
         own_outlets = self._own_outlets(document, fired, statements)
-        learned = self.article_outlets(fired, own_outlets)
+        learned = self.article_outlets(fired, own_outlets, statements)
         if learned:  # statements that credit no outlet yet are read again
             fired = [
                 self.ruleset.fire_with_outlets(s.text, names)
@@ -258,7 +258,10 @@ class Labeller:
         return own
 
     def article_outlets(
-        self, fired: list[list[RuleMatch]], own_outlets: list[set[str]]
+        self,
+        fired: list[list[RuleMatch]],
+        own_outlets: list[set[str]],
+        statements: list[Statement],
     ) -> list[str]:
         """Names the article credits as another outlet that {outlet} does not know.
 
@@ -268,13 +271,14 @@ class Labeller:
         title case: not "state media" or "CNN affiliate WJLA", whose words other
         rules read; not a programme ("Meet the Press", "Hannity"), which may be a
         person too; not a lone newspaper word ("the Ledger"), which
-        {newspaper_name} reads after "the".
+        {newspaper_name} reads after "the"; not a surname ("…, Kettle reported"
+        where the article names "Ana Kettle").
         """
         names = set()
         for matches in fired:
             for match in matches:
                 name = outlet_of(match) if "outlet" in match.rule.labels else None
-                if not name:
+                if not name or not named_in_article(match, statements):
                     continue
                 if self.is_known_outlet(name):
                     continue
@@ -566,16 +570,28 @@ PERSON_PRONOUNS = frozenset({"he", "she", "they"})
 
 def named_in_article(match: RuleMatch, statements: list[Statement]) -> bool:
     """A `source_named_in_article` rule's one-word source ends a longer name in the
-    article ("Bernie Sanders" for "Sanders: …"); any other rule always passes.
+    article ("Bernie Sanders" for "Sanders: …"); a `not_named_in_article` rule's
+    one-word source or outlet does not ("…, Kettle reported" is an outlet unless
+    "Ana Kettle" appears). Any other rule always passes.
+    """
+    rule = match.rule
+    if not (rule.source_named_in_article or rule.not_named_in_article):
+        return True
+    groups = normalised_groups(match.groups)
+    word = groups.get("source") or groups.get("outlet")
+    if not word:
+        return False
+    if rule.not_named_in_article and " " in word:
+        return True
+    return ends_a_longer_name(word, statements) == rule.source_named_in_article
+
+
+def ends_a_longer_name(word: str, statements: list[Statement]) -> bool:
+    """Is `word` the last word of a longer capitalised name in some statement?
 
     Only the words of one line count ("Senator Bernie" at a line's end and
     "Sanders" opening the next are not one name).
     """
-    if not match.rule.source_named_in_article:
-        return True
-    word = normalised_groups(match.groups).get("source")
-    if not word:
-        return False
     longer_name = re.compile(rf"[A-ZÀ-ÖØ-Þ][\w.’'\-]*[ \u00a0]+{re.escape(word)}(?![\w’'\-])")
     return any(longer_name.search(statement.text) for statement in statements)
 

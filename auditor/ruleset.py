@@ -52,6 +52,7 @@ RULE_KEYS = {
     "anchor",
     "skip_in_quotes",
     "source_named_in_article",
+    "not_named_in_article",
     "unless_sourced",
 }
 LEXICON_KEYS = {"lexicon", "description", "entries", "pattern", "case_sensitive", "triggers"}
@@ -159,6 +160,10 @@ class Rule:
     # word of a longer name somewhere in the article: "Sanders: …" is a speaker
     # where "Bernie Sanders" appears, "Photos: …" is not.
     source_named_in_article: bool = False
+    # The opposite check: kept only when the one-word source or outlet is NOT the
+    # last word of a longer name ("…, Kettle reported" is an outlet, but not after
+    # "Ana Kettle" appeared: then it is her surname).
+    not_named_in_article: bool = False
     # The labeller keeps this match only when no other rule gives the statement a
     # source: "Under the plan, taxes would fall" is the plan's content, but in
     # "Under his plan, taxes would fall, Romney said" it is what Romney said.
@@ -322,7 +327,8 @@ class RuleSet:
             prefilter = f"{rule.requires}|{sorted(rule.triggers)}|{rule.contains}|{rule.anchor}"
             meaning = (
                 f"{rule.case_insensitive}|{rule.outlet_role}|{rule.skip_in_quotes}"
-                f"|{rule.source_named_in_article}|{rule.unless_sourced}"
+                f"|{rule.source_named_in_article}|{rule.not_named_in_article}"
+                f"|{rule.unless_sourced}"
             )
             digest.update(
                 f"{rule.id}|{rule.labels}|{rule.priority}|{rule.expanded}|{prefilter}|{meaning}\n".encode()
@@ -876,6 +882,9 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     source_named_in_article = item.get("source_named_in_article", False)
     if not isinstance(source_named_in_article, bool):
         raise RuleLoadError(f"{where}: 'source_named_in_article' must be true or false")
+    not_named_in_article = item.get("not_named_in_article", False)
+    if not isinstance(not_named_in_article, bool):
+        raise RuleLoadError(f"{where}: 'not_named_in_article' must be true or false")
     unless_sourced = item.get("unless_sourced", False)
     if not isinstance(unless_sourced, bool):
         raise RuleLoadError(f"{where}: 'unless_sourced' must be true or false")
@@ -911,6 +920,7 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         anchor=anchor,
         skip_in_quotes=skip_in_quotes,
         source_named_in_article=source_named_in_article,
+        not_named_in_article=not_named_in_article,
         unless_sourced=unless_sourced,
         case_insensitive=bool(flags),
         regex=regex,

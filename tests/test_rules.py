@@ -98,6 +98,10 @@ def test_same_id_overrides_a_built_in(tmp_path):
             "'source_named_in_article' must be true or false",
         ),
         (
+            RULE.replace("description: test", "description: test\n    not_named_in_article: no!"),
+            "'not_named_in_article' must be true or false",
+        ),
+        (
             RULE.replace("description: test", "description: test\n    unless_sourced: maybe"),
             "'unless_sourced' must be true or false",
         ),

@@ -676,6 +676,28 @@ def test_a_pronoun_takes_what_it_refers_to(auditor, text, labels):
     assert body_statements(auditor, f"A Headline\n\n{text}")[-1].labels == labels
 
 
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        # a name no lexicon knows, reporting at the end of a sentence: an outlet,
+        # learned for the article's other mentions of it ...
+        (
+            "The ferry sank in calm water, Kettle reported. Two crew members told Kettle "
+            "that the pumps had failed.",
+            [["outlet"], ["outlet", "anonymous"]],
+        ),
+        # ... but where the article names "Ana Kettle", Kettle is her surname
+        (
+            "The moths came back late, Kettle reported. Ana Kettle has counted them since "
+            "2009. The cold spring was to blame, Kettle said.",
+            [["named"], ["unattributed"], ["named"]],
+        ),
+    ],
+)
+def test_a_name_reporting_at_the_end_is_an_outlet_unless_it_is_a_surname(auditor, text, labels):
+    assert [s.labels for s in body_statements(auditor, f"A Headline\n\n{text}")] == labels
+
+
 def test_an_outlet_the_article_credits_is_an_outlet_wherever_it_is_credited(auditor):
     text = (
         "A Headline\n\nNorthgate Daily first reported the resignation on Monday. "
