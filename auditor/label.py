@@ -94,6 +94,9 @@ SOURCE_QUALIFIER = re.compile(
     r"\s(?:of|with|close|familiar|in|at|from|for|on|who|inside|within|speaking|involved)\b"
 )
 SPEAKER_LABEL = re.compile(r"^[\"“']?([^:]{1,80}):")
+# Two capitalised words in a row, on one line ("Senator Bernie" at a line's end
+# and "Sanders" opening the next are not one name): the second may be a surname.
+NAME_PAIR = re.compile(r"([A-ZÀ-ÖØ-Þ][\w.’'\-]*)[ \u00a0]+(?=([A-ZÀ-ÖØ-Þ][\w’'\-]*)(?![\w’'\-]))")
 
 
 @dataclass
@@ -140,6 +143,7 @@ class Labeller:
         self._known_outlet = re.compile(ruleset.lexicons["outlet"].regex)
         self._newspaper_word = re.compile(ruleset.lexicons["newspaper_word"].regex)
         self._broadcast_show = re.compile(ruleset.lexicons["broadcast_show"].regex)
+        self._name_stopword = re.compile(ruleset.lexicons["name_stopword"].regex)
         self._role_split = re.compile(rf"^(?P<role>.*\b{title}\.?)\s+(?P<speaker>[A-ZÀ-ÖØ-Þ].*)$")
 
     def label(
@@ -155,8 +159,9 @@ class Labeller:
         """
         body = [s for s in statements if s.kind == "statement"]
         fired = [self.ruleset.fire(s.text) for s in body]
+        surnames = self.surnames(statements) if needs_surnames(fired) else frozenset()
         own_outlets = self._own_outlets(document, fired, statements)
-        learned = self.article_outlets(fired, own_outlets, statements)
+        learned = self.article_outlets(fired, own_outlets, surnames)
         if learned:  # statements that credit no outlet yet are read again
             fired = [
                 self.ruleset.fire_with_outlets(s.text, names)
@@ -174,7 +179,7 @@ class Labeller:
             statement.quote = statement.text if quote is INSIDE_QUOTE else quote.text
             quoted = ((0, len(statement.text)),) if quote is INSIDE_QUOTE else quote.spans
             matches = [m for m in matches if not (m.rule.skip_in_quotes and within(m, quoted))]
-            matches = [m for m in matches if named_in_article(m, statements)]
+            matches = [m for m in matches if passes_name_check(m, surnames)]
             self._label_directly(statement, matches, context, quote.spans)
         self._inherit(body, quotes)
         for statement in body:
@@ -261,7 +266,7 @@ class Labeller:
         self,
         fired: list[list[RuleMatch]],
         own_outlets: list[set[str]],
-        statements: list[Statement],
+        surnames: frozenset[str] = frozenset(),
     ) -> list[str]:
         """Names the article credits as another outlet that {outlet} does not know.
 
@@ -278,7 +283,7 @@ class Labeller:
         for matches in fired:
             for match in matches:
                 name = outlet_of(match) if "outlet" in match.rule.labels else None
-                if not name or not named_in_article(match, statements):
+                if not name or not passes_name_check(match, surnames):
                     continue
                 if self.is_known_outlet(name):
                     continue
@@ -292,6 +297,23 @@ class Labeller:
                 ):
                     names.add(name)
         return sorted(names)
+
+    def surnames(self, statements: list[Statement]) -> frozenset[str]:
+        """Words that end a longer name in the article: "Kettle" after "Ana Kettle".
+
+        The byline counts ("By Frida Ghitis"), a title-case headline does not
+        ("Crew Members Tell Kettle Pumps Failed"). The word before must not be
+        one that opens a clause or a sentence ("But Kettle said", "The Kettle
+        has …"): only a first name or a title makes the next word a surname.
+        """
+        found = set()
+        for statement in statements:
+            if statement.reason == "headline":
+                continue
+            for pair in NAME_PAIR.finditer(statement.text):
+                if not self._name_stopword.fullmatch(pair.group(1)):
+                    found.add(pair.group(2))
+        return frozenset(found)
 
     def _is_own(self, name: str, context: Context) -> bool:
         return is_own_outlet(name, context.own_outlets)
@@ -568,32 +590,29 @@ def has_source(statement: Statement) -> bool:
 PERSON_PRONOUNS = frozenset({"he", "she", "they"})
 
 
-def named_in_article(match: RuleMatch, statements: list[Statement]) -> bool:
-    """A `source_named_in_article` rule's one-word source ends a longer name in the
-    article ("Bernie Sanders" for "Sanders: …"); a `not_named_in_article` rule's
-    one-word source or outlet does not ("…, Kettle reported" is an outlet unless
-    "Ana Kettle" appears). Any other rule always passes.
+def needs_surnames(fired: list[list[RuleMatch]]) -> bool:
+    """Does any match depend on the article's surnames (`passes_name_check`)?"""
+    return any(
+        m.rule.source_named_in_article or m.rule.not_named_in_article for ms in fired for m in ms
+    )
+
+
+def passes_name_check(match: RuleMatch, surnames: frozenset[str]) -> bool:
+    """The checks of the rule keys `source_named_in_article` and `not_named_in_article`.
+
+    The first keeps a match whose one-word source is a surname in the article
+    ("Sanders: …" where "Bernie Sanders" appears); the second keeps a match whose
+    one-word source or outlet is not ("…, Kettle reported" is an outlet unless
+    "Ana Kettle" appears) and any longer name. Other rules always pass.
     """
     rule = match.rule
-    if not (rule.source_named_in_article or rule.not_named_in_article):
-        return True
     groups = normalised_groups(match.groups)
-    word = groups.get("source") or groups.get("outlet")
-    if not word:
-        return False
-    if rule.not_named_in_article and " " in word:
-        return True
-    return ends_a_longer_name(word, statements) == rule.source_named_in_article
-
-
-def ends_a_longer_name(word: str, statements: list[Statement]) -> bool:
-    """Is `word` the last word of a longer capitalised name in some statement?
-
-    Only the words of one line count ("Senator Bernie" at a line's end and
-    "Sanders" opening the next are not one name).
-    """
-    longer_name = re.compile(rf"[A-ZÀ-ÖØ-Þ][\w.’'\-]*[ \u00a0]+{re.escape(word)}(?![\w’'\-])")
-    return any(longer_name.search(statement.text) for statement in statements)
+    word = groups.get("source") or groups.get("outlet") or ""
+    if rule.source_named_in_article:
+        return word in surnames
+    if rule.not_named_in_article:
+        return len(word.split()) > 1 or word not in surnames
+    return True
 
 
 def refers_within(match: RuleMatch, pronoun: str | None, accepted: list[RuleMatch]) -> bool:

@@ -885,6 +885,10 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
     not_named_in_article = item.get("not_named_in_article", False)
     if not isinstance(not_named_in_article, bool):
         raise RuleLoadError(f"{where}: 'not_named_in_article' must be true or false")
+    if source_named_in_article and not_named_in_article:
+        raise RuleLoadError(
+            f"{where}: 'source_named_in_article' and 'not_named_in_article' exclude each other"
+        )
     unless_sourced = item.get("unless_sourced", False)
     if not isinstance(unless_sourced, bool):
         raise RuleLoadError(f"{where}: 'unless_sourced' must be true or false")

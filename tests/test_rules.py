@@ -102,6 +102,14 @@ def test_same_id_overrides_a_built_in(tmp_path):
             "'not_named_in_article' must be true or false",
         ),
         (
+            RULE.replace(
+                "description: test",
+                "description: test\n    source_named_in_article: true"
+                "\n    not_named_in_article: true",
+            ),
+            "exclude each other",
+        ),
+        (
             RULE.replace("description: test", "description: test\n    unless_sourced: maybe"),
             "'unless_sourced' must be true or false",
         ),

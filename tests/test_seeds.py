@@ -679,18 +679,25 @@ def test_a_pronoun_takes_what_it_refers_to(auditor, text, labels):
 @pytest.mark.parametrize(
     ("text", "labels"),
     [
-        # a name no lexicon knows, reporting at the end of a sentence: an outlet,
-        # learned for the article's other mentions of it ...
+        # a name no lexicon knows but shaped like an outlet's, reporting at the end
+        # of a sentence: an outlet, learned for the article's other mentions of it
         (
-            "The ferry sank in calm water, Kettle reported. Two crew members told Kettle "
+            "The ferry sank in calm water, KTXA reported. Two crew members told KTXA "
             "that the pumps had failed.",
             [["outlet"], ["outlet", "anonymous"]],
         ),
-        # ... but where the article names "Ana Kettle", Kettle is her surname
+        # ... a plain word is a company or a country giving figures: not an outlet
+        ("Revenue rose 12 percent, Tesla reported.", [["unattributed"]]),
+        # where the article names "Ana Kettle", Kettle is her surname ...
         (
             "The moths came back late, Kettle reported. Ana Kettle has counted them since "
             "2009. The cold spring was to blame, Kettle said.",
             [["named"], ["unattributed"], ["named"]],
+        ),
+        # ... but not after a word that opens a clause ("But Kettle", "The Kettle")
+        (
+            "But Kettle also counted bees. The moths came back late, Kettle reported.",
+            [["unattributed"], ["unattributed"]],
         ),
     ],
 )
