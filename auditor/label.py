@@ -266,7 +266,7 @@ class Labeller:
         self,
         fired: list[list[RuleMatch]],
         own_outlets: list[set[str]],
-        surnames: frozenset[str] = frozenset(),
+        surnames: frozenset[str],
     ) -> list[str]:
         """Names the article credits as another outlet that {outlet} does not know.
 

@@ -828,6 +828,14 @@ def expand_triggers(where: str, triggers: list[str], lexicons: dict[str, Lexicon
     return words
 
 
+def bool_key(item: dict[str, Any], key: str, where: str) -> bool:
+    """A rule's optional true/false key (false when absent), or a RuleLoadError."""
+    value = item.get(key, False)
+    if not isinstance(value, bool):
+        raise RuleLoadError(f"{where}: '{key}' must be true or false")
+    return value
+
+
 def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Lexicon]) -> Rule:
     """Validate one rule mapping and compile its pattern."""
     rule_id = item["id"]
@@ -876,22 +884,14 @@ def parse_rule(path: str, key: str, item: dict[str, Any], lexicons: dict[str, Le
         raise RuleLoadError(f"{where}: anchor must be one of {sorted(ANCHORS)}")
     if anchor is None and str(item["pattern"]).lstrip().startswith("^"):
         anchor = "start"  # a pattern anchored at ^ needs one match() attempt, not a search
-    skip_in_quotes = item.get("skip_in_quotes", False)
-    if not isinstance(skip_in_quotes, bool):
-        raise RuleLoadError(f"{where}: 'skip_in_quotes' must be true or false")
-    source_named_in_article = item.get("source_named_in_article", False)
-    if not isinstance(source_named_in_article, bool):
-        raise RuleLoadError(f"{where}: 'source_named_in_article' must be true or false")
-    not_named_in_article = item.get("not_named_in_article", False)
-    if not isinstance(not_named_in_article, bool):
-        raise RuleLoadError(f"{where}: 'not_named_in_article' must be true or false")
+    skip_in_quotes = bool_key(item, "skip_in_quotes", where)
+    source_named_in_article = bool_key(item, "source_named_in_article", where)
+    not_named_in_article = bool_key(item, "not_named_in_article", where)
     if source_named_in_article and not_named_in_article:
         raise RuleLoadError(
             f"{where}: 'source_named_in_article' and 'not_named_in_article' exclude each other"
         )
-    unless_sourced = item.get("unless_sourced", False)
-    if not isinstance(unless_sourced, bool):
-        raise RuleLoadError(f"{where}: 'unless_sourced' must be true or false")
+    unless_sourced = bool_key(item, "unless_sourced", where)
     flags = item.get("flags", [])
     if flags not in ([], ["ignorecase"]):
         raise RuleLoadError(f"{where}: 'flags' may only be [ignorecase]")
